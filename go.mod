@@ -10,3 +10,35 @@ replace (
 	newsroom.dev/services/publishing => ./services/publishing
 	newsroom.dev/services/review => ./services/review
 )
+
+require (
+	github.com/nats-io/nats.go v1.55.0
+	google.golang.org/genproto/googleapis/rpc v0.0.0-20261110000943-09e21b237f2c
+	google.golang.org/grpc v1.85.0
+	google.golang.org/protobuf v1.36.12
+	gopkg.in/yaml.v3 v3.0.1
+	newsroom.dev/gen v0.0.0-00010101000000-000000000000
+	newsroom.dev/platform v0.0.0-00010101000000-000000000000
+	newsroom.dev/services/drafting v0.0.0-00010101000000-000000000000
+	newsroom.dev/services/linking v0.0.0-00010101000000-000000000000
+	newsroom.dev/services/publishing v0.0.0-00010101000000-000000000000
+	newsroom.dev/services/review v0.0.0-00010101000000-000000000000
+)
+
+require (
+	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
+	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
+	github.com/google/go-tpm v0.9.8 // indirect
+	github.com/klauspost/compress v1.20.3 // indirect
+	github.com/minio/highwayhash v1.0.4 // indirect
+	github.com/nats-io/jwt/v2 v2.8.2 // indirect
+	github.com/nats-io/nats-server/v2 v2.15.2 // indirect
+	github.com/nats-io/nkeys v0.4.16 // indirect
+	github.com/nats-io/nuid v1.0.1 // indirect
+	github.com/yuin/goldmark v1.8.7 // indirect
+	golang.org/x/crypto v0.58.0 // indirect
+	golang.org/x/net v0.60.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+	golang.org/x/text v0.43.0 // indirect
+	golang.org/x/time v0.16.0 // indirect
+)

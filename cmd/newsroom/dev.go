@@ -1,0 +1,225 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"newsroom.dev/platform/auth"
+	"newsroom.dev/platform/clock"
+	"newsroom.dev/platform/grpcx"
+	"newsroom.dev/platform/natsx"
+	"newsroom.dev/platform/service"
+	"newsroom.dev/services/drafting"
+	"newsroom.dev/services/linking"
+	"newsroom.dev/services/publishing"
+	"newsroom.dev/services/review"
+)
+
+func init() {
+	register("dev", spec{"data-dir": true, "grpc-addr": true, "http-addr": true, "nats-addr": true, "log-level": true}, dev)
+}
+
+// devTokenTTL is long because dev tokens are rewritten at every start.
+const devTokenTTL = 30 * 24 * time.Hour
+
+// dev runs the whole newsroom in one process: an embedded nats-server with
+// JetStream storing under --data-dir, all four services on one gRPC
+// address, and the public site. Stopping and starting with the same data
+// dir keeps everything.
+func dev(a *args, out io.Writer) error {
+	if err := a.need(0, "dev [--data-dir DIR] [--grpc-addr HOST:PORT] [--http-addr HOST:PORT]"); err != nil {
+		return err
+	}
+	dir := a.str("data-dir", "NEWSROOM_DATA_DIR", "newsroom-data")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(a.str("log-level", "NEWSROOM_LOG_LEVEL", "warn"))); err != nil {
+		return usageError("dev --log-level debug|info|warn|error")
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	key, err := devKey(filepath.Join(dir, "token.key"))
+	if err != nil {
+		return err
+	}
+	keys, err := auth.NewKeyring(key, nil)
+	if err != nil {
+		return err
+	}
+
+	natsHost, natsPort, err := splitPort(a.str("nats-addr", "", "127.0.0.1:0"))
+	if err != nil {
+		return err
+	}
+	ns, err := natsx.RunEmbedded(natsx.EmbeddedConfig{StoreDir: filepath.Join(dir, "nats"), Host: natsHost, Port: natsPort})
+	if err != nil {
+		return err
+	}
+	defer func() { ns.Shutdown(); ns.WaitForShutdown() }()
+	nc, err := natsx.Connect(ns.ClientURL(), "newsroom-dev", log)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+
+	grpcLis, err := net.Listen("tcp", a.str("grpc-addr", "", DefaultAddr))
+	if err != nil {
+		return err
+	}
+	httpLis, err := net.Listen("tcp", a.str("http-addr", "", "127.0.0.1:8080"))
+	if err != nil {
+		grpcLis.Close()
+		return err
+	}
+	baseURL := "http://" + httpLis.Addr().String()
+
+	deps := service.Deps{NC: nc, JS: js, Replicas: 1, Log: log, Clock: clock.Real{}, Keys: keys}
+	svcs, web, err := buildAll(ctx, deps, baseURL)
+	if err != nil {
+		grpcLis.Close()
+		httpLis.Close()
+		return err
+	}
+
+	srv := grpcx.NewServer(keys, log)
+	names := make([]string, 0, len(svcs))
+	for _, s := range svcs {
+		s.Register(srv.GRPC)
+		names = append(names, s.Name())
+	}
+	runCtx, cancelRun := context.WithCancel(context.Background())
+	defer cancelRun()
+	var wg sync.WaitGroup
+	errc := make(chan error, len(svcs)+2)
+	for _, s := range svcs {
+		wg.Go(func() {
+			if err := s.Run(runCtx); err != nil {
+				errc <- fmt.Errorf("%s: %w", s.Name(), err)
+			}
+		})
+	}
+	go func() { errc <- srv.Serve(grpcLis) }()
+	hs := &http.Server{Handler: web.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := hs.Serve(httpLis); !errors.Is(err, http.ErrServerClosed) {
+			errc <- err
+		}
+	}()
+	srv.SetServing(names...)
+
+	tokens, err := writeDevTokens(keys, filepath.Join(dir, "dev-tokens.json"))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "newsroom dev: data in %s\n", dir)
+	fmt.Fprintf(out, "  grpc:   %s   (NEWSROOM_ADDR)\n", grpcLis.Addr())
+	fmt.Fprintf(out, "  site:   %s\n", baseURL)
+	fmt.Fprintf(out, "  nats:   %s\n", ns.ClientURL())
+	fmt.Fprintf(out, "  tokens: %s\n", filepath.Join(dir, "dev-tokens.json"))
+	for _, r := range auth.Roles {
+		fmt.Fprintf(out, "    %-9s %s\n", r, tokens[string(r)])
+	}
+	fmt.Fprintln(out, "ready")
+
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	fmt.Fprintln(out, "shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	srv.Stop(sctx)
+	_ = hs.Shutdown(sctx)
+	cancelRun()
+	wg.Wait()
+	_ = nc.Drain()
+	return err
+}
+
+// buildAll constructs the four services; publishing also serves the site.
+func buildAll(ctx context.Context, d service.Deps, baseURL string) ([]service.Service, service.WebService, error) {
+	dr, err := drafting.New(ctx, d, drafting.Config{})
+	if err != nil {
+		return nil, nil, err
+	}
+	rv, err := review.New(ctx, d, review.ConfigFromEnv())
+	if err != nil {
+		return nil, nil, err
+	}
+	pcfg := publishing.ConfigFromEnv()
+	pcfg.BaseURL = baseURL
+	pb, err := publishing.New(ctx, d, pcfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	lk, err := linking.New(ctx, d, linking.Config{})
+	if err != nil {
+		return nil, nil, err
+	}
+	return []service.Service{dr, rv, pb, lk}, pb, nil
+}
+
+// devKey reads the dev signing key, making one on first start, so tokens
+// stay valid across restarts of the same data dir.
+func devKey(path string) ([]byte, error) {
+	if b, err := os.ReadFile(path); err == nil {
+		return auth.DecodeKey(string(b))
+	}
+	k := auth.NewKey()
+	if err := os.WriteFile(path, []byte(auth.EncodeKey(k)+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// writeDevTokens writes one token per role, with subject "dev-<role>".
+func writeDevTokens(keys *auth.Keyring, path string) (map[string]string, error) {
+	tokens := map[string]string{}
+	for _, r := range auth.Roles {
+		t, err := keys.Issue("dev-"+string(r), []auth.Role{r}, devTokenTTL)
+		if err != nil {
+			return nil, err
+		}
+		tokens[string(r)] = t
+	}
+	b, _ := json.MarshalIndent(tokens, "", "  ")
+	return tokens, os.WriteFile(path, append(b, '\n'), 0o600)
+}
+
+func splitPort(addr string) (string, int, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, err
+	}
+	var p int
+	if _, err := fmt.Sscanf(port, "%d", &p); err != nil {
+		return "", 0, fmt.Errorf("bad port in %q", addr)
+	}
+	if p == 0 {
+		p = -1
+	}
+	return host, p, nil
+}
+

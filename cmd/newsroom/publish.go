@@ -1,0 +1,141 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+	linkingv1 "newsroom.dev/gen/newsroom/linking/v1"
+	publishingv1 "newsroom.dev/gen/newsroom/publishing/v1"
+)
+
+func init() {
+	register("publish", spec{"at": true}, publish)
+	register("unpublish", spec{"reason": true}, unpublish)
+	register("publication", nil, publication)
+	register("related", spec{"limit": true}, related)
+}
+
+func publish(a *args, out io.Writer) error {
+	const u = "publish ID [--at RFC3339]"
+	if err := a.need(1, u); err != nil {
+		return err
+	}
+	req := &publishingv1.PublishArticleRequest{ArticleId: a.pos[0]}
+	if at := a.str("at", "", ""); at != "" {
+		t, err := time.Parse(time.RFC3339, at)
+		if err != nil {
+			return usageError(u + " (--at must be RFC 3339, e.g. 2026-12-01T09:00:00Z)")
+		}
+		req.PublishAt = timestamppb.New(t)
+	}
+	c := newClients(a)
+	defer c.close()
+	p, err := c.publishing()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := callCtx()
+	defer cancel()
+	resp, err := p.PublishArticle(ctx, req)
+	if err != nil {
+		return err
+	}
+	return showPublication(a, out, resp.GetPublication())
+}
+
+func unpublish(a *args, out io.Writer) error {
+	const u = "unpublish ID --reason T"
+	if err := a.need(1, u); err != nil {
+		return err
+	}
+	if a.str("reason", "", "") == "" {
+		return usageError(u + " (say why it comes down)")
+	}
+	c := newClients(a)
+	defer c.close()
+	p, err := c.publishing()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := callCtx()
+	defer cancel()
+	resp, err := p.UnpublishArticle(ctx, &publishingv1.UnpublishArticleRequest{ArticleId: a.pos[0], Reason: a.vals["reason"]})
+	if err != nil {
+		return err
+	}
+	return showPublication(a, out, resp.GetPublication())
+}
+
+func publication(a *args, out io.Writer) error {
+	if err := a.need(1, "publication ID"); err != nil {
+		return err
+	}
+	c := newClients(a)
+	defer c.close()
+	p, err := c.publishing()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := callCtx()
+	defer cancel()
+	resp, err := p.GetPublication(ctx, &publishingv1.GetPublicationRequest{ArticleId: a.pos[0]})
+	if err != nil {
+		return err
+	}
+	return showPublication(a, out, resp.GetPublication())
+}
+
+func showPublication(a *args, out io.Writer, p *publishingv1.Publication) error {
+	if a.flag("json") {
+		return printJSON(out, p)
+	}
+	fmt.Fprintf(out, "article:   %s\n", p.GetArticleId())
+	fmt.Fprintf(out, "status:    %s\n", statusName(p.GetStatus()))
+	if p.GetScheduledAt() != nil {
+		fmt.Fprintf(out, "scheduled: %s\n", fmtTime(p.GetScheduledAt()))
+	}
+	if p.GetLiveRevision() > 0 {
+		fmt.Fprintf(out, "live:      revision %d since %s\n", p.GetLiveRevision(), fmtTime(p.GetPublishedAt()))
+	}
+	if p.GetPublicUrl() != "" {
+		fmt.Fprintf(out, "url:       %s\n", p.GetPublicUrl())
+	}
+	if p.GetUnpublishReason() != "" {
+		fmt.Fprintf(out, "reason:    %s\n", p.GetUnpublishReason())
+	}
+	return nil
+}
+
+func related(a *args, out io.Writer) error {
+	if err := a.need(1, "related ID"); err != nil {
+		return err
+	}
+	c := newClients(a)
+	defer c.close()
+	l, err := c.linking()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := callCtx()
+	defer cancel()
+	resp, err := l.GetRelated(ctx, &linkingv1.GetRelatedRequest{ArticleId: a.pos[0]})
+	if err != nil {
+		return err
+	}
+	if a.flag("json") {
+		return printJSON(out, resp)
+	}
+	if len(resp.GetRelated()) == 0 {
+		fmt.Fprintln(out, "no related stories yet")
+	}
+	for i, r := range resp.GetRelated() {
+		pin := ""
+		if r.GetPinned() {
+			pin = " (pinned)"
+		}
+		fmt.Fprintf(out, "%d. %s%s\n   %s  %s\n", i+1, r.GetHeadline(), pin, r.GetArticleId(), r.GetUrl())
+	}
+	return nil
+}
