@@ -103,4 +103,3 @@ func articleRevisions(a *args, out io.Writer) error {
 	}
 	return tw.Flush()
 }
-

@@ -222,4 +222,3 @@ func splitPort(addr string) (string, int, error) {
 	}
 	return host, p, nil
 }
-
