@@ -48,12 +48,12 @@ type Entry struct {
 
 // Catalogue lists every event, in the order an article meets them.
 var Catalogue = []Entry{
-	{ArticleCreated, "newsroom.drafting.v1.ArticleCreated", "drafting", nil, "a new article exists at revision 1"},
-	{ArticleUpdated, "newsroom.drafting.v1.ArticleUpdated", "drafting", []string{"publishing"}, "a new revision was written"},
+	{ArticleCreated, "newsroom.drafting.v1.ArticleCreated", "drafting", []string{"drafting"}, "a new article exists at revision 1"},
+	{ArticleUpdated, "newsroom.drafting.v1.ArticleUpdated", "drafting", []string{"drafting", "publishing"}, "a new revision was written"},
 	{ArticleSubmitted, "newsroom.drafting.v1.ArticleSubmitted", "drafting", []string{"review", "publishing"}, "a revision was sent to review; carries the whole article"},
 	{ArticleWithdrawn, "newsroom.drafting.v1.ArticleWithdrawn", "drafting", []string{"review", "publishing"}, "the author took a submitted revision back"},
 	{ArticleStatusChanged, "newsroom.drafting.v1.ArticleStatusChanged", "drafting", nil, "drafting moved an article's status after another service's event"},
-	{ArticleFlagged, "newsroom.review.v1.ArticleFlagged", "review", []string{"drafting"}, "a revision was scanned and has flags awaiting decisions"},
+	{ArticleFlagged, "newsroom.review.v1.ArticleFlagged", "review", nil, "a revision was scanned and has flags awaiting decisions"},
 	{FlagDecided, "newsroom.review.v1.FlagDecided", "review", nil, "a reviewer approved or dismissed a flag"},
 	{ArticleCleared, "newsroom.review.v1.ArticleCleared", "review", []string{"drafting", "publishing"}, "no WARNING or BLOCKER flag is open; carries the article with its sensitivity note"},
 	{ChangesRequested, "newsroom.review.v1.ChangesRequested", "review", []string{"drafting", "publishing"}, "a reviewer sent the article back to its author"},

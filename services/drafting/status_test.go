@@ -1,0 +1,243 @@
+package drafting
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+	articlev1 "newsroom.dev/gen/newsroom/article/v1"
+	draftingv1 "newsroom.dev/gen/newsroom/drafting/v1"
+	publishingv1 "newsroom.dev/gen/newsroom/publishing/v1"
+	reviewv1 "newsroom.dev/gen/newsroom/review/v1"
+	"newsroom.dev/platform/events"
+)
+
+// Events as review and publishing send them.
+
+func evMeta(id string, rev int64, kind string) *articlev1.EventMeta {
+	return &articlev1.EventMeta{Id: events.ID(id, rev, kind), ArticleId: id, Revision: rev, Actor: "system", Time: timestamppb.Now()}
+}
+
+func cleared(id string, rev int64, note *articlev1.SensitivityNote) *reviewv1.ArticleCleared {
+	return &reviewv1.ArticleCleared{Meta: evMeta(id, rev, "cleared"), Article: &articlev1.Article{Id: id, Revision: rev, SensitivityNote: note}}
+}
+
+func changesEv(id string, rev int64) *reviewv1.ChangesRequested {
+	return &reviewv1.ChangesRequested{Meta: evMeta(id, rev, "changes_requested"), Note: "Source the second claim."}
+}
+
+func scheduledEv(id string, rev int64, at time.Time) *publishingv1.ArticleScheduled {
+	return &publishingv1.ArticleScheduled{Meta: evMeta(id, rev, "scheduled"), PublishAt: timestamppb.New(at)}
+}
+
+func publishedEv(id string, rev int64, url string, at time.Time) *publishingv1.ArticlePublished {
+	return &publishingv1.ArticlePublished{Meta: evMeta(id, rev, "published"), Article: &articlev1.Article{
+		Id: id, Revision: rev, PublicUrl: url, PublishedAt: timestamppb.New(at), Status: articlev1.Status_STATUS_PUBLISHED,
+	}}
+}
+
+func unpublishedEv(id string, rev int64) *publishingv1.ArticleUnpublished {
+	return &publishingv1.ArticleUnpublished{Meta: evMeta(id, rev, "unpublished"), Reason: "legal"}
+}
+
+// TestStatusFollowsEvents walks one article through review and publishing,
+// republication after an edit, and a take-down.
+func TestStatusFollowsEvents(t *testing.T) {
+	e := newEnv(t)
+	a := e.create("Followed", "metro")
+	id := a.Id
+	s := e.submit(id)
+
+	note := &articlev1.SensitivityNote{Title: "Political sensitivity", Text: "Names a head of state."}
+	e.inject(events.StreamReview, events.ArticleCleared, events.ID(id, 1, "cleared", "2"), cleared(id, 1, note))
+	r := e.waitStatus(id, articlev1.Status_STATUS_READY)
+	if !proto.Equal(r.SensitivityNote, note) || r.StateSeq != s.StateSeq+1 {
+		t.Errorf("ready: note %v state_seq %d", r.SensitivityNote, r.StateSeq)
+	}
+
+	at := time.Now().Add(time.Hour).Truncate(time.Second)
+	e.inject(events.StreamPublishing, events.ArticleScheduled, events.ID(id, 1, "scheduled", "1"), scheduledEv(id, 1, at))
+	sc := e.waitStatus(id, articlev1.Status_STATUS_SCHEDULED)
+	if !sc.ScheduledAt.AsTime().Equal(at) {
+		t.Errorf("scheduled_at %v, want %v", sc.ScheduledAt.AsTime(), at)
+	}
+
+	first := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	url := "http://site/articles/" + id + "/followed"
+	e.inject(events.StreamPublishing, events.ArticlePublished, events.ID(id, 1, "published", "1"), publishedEv(id, 1, url, first))
+	p := e.waitStatus(id, articlev1.Status_STATUS_PUBLISHED)
+	if p.PublishedRevision != 1 || p.PublicUrl != url || !p.PublishedAt.AsTime().Equal(first) || p.ScheduledAt != nil {
+		t.Errorf("published: %v", p)
+	}
+
+	// Editing a live article: a new working revision, the old one stays live.
+	d := e.update(p, "Followed, corrected")
+	if d.Status != articlev1.Status_STATUS_DRAFT || d.PublishedRevision != 1 || d.PublicUrl != url || !proto.Equal(d.PublishedAt, p.PublishedAt) {
+		t.Errorf("edited live article: %v", d)
+	}
+	// The new revision goes through review and is republished; the first
+	// publication time is kept.
+	e.submit(id)
+	e.inject(events.StreamReview, events.ArticleCleared, events.ID(id, 2, "cleared", "5"), cleared(id, 2, nil))
+	r2 := e.waitStatus(id, articlev1.Status_STATUS_READY)
+	if r2.SensitivityNote != nil {
+		t.Errorf("the cleared revision has no note, but the article keeps %v", r2.SensitivityNote)
+	}
+	e.inject(events.StreamPublishing, events.ArticlePublished, events.ID(id, 2, "published", "2"), publishedEv(id, 2, url, first.Add(24*time.Hour)))
+	p2 := e.waitStatus(id, articlev1.Status_STATUS_PUBLISHED)
+	if p2.PublishedRevision != 2 || !p2.PublishedAt.AsTime().Equal(first) {
+		t.Errorf("republished: revision %d published_at %v", p2.PublishedRevision, p2.PublishedAt.AsTime())
+	}
+
+	// A late take-down of the older publication does nothing...
+	e.inject(events.StreamPublishing, events.ArticleUnpublished, events.ID(id, 1, "unpublished", "1"), unpublishedEv(id, 1))
+	e.drained(events.StreamPublishing)
+	if got := e.get(id); got.Status != articlev1.Status_STATUS_PUBLISHED || got.PublishedRevision != 2 {
+		t.Errorf("a stale unpublish moved the article: %v", got)
+	}
+	// ...the real one takes it down.
+	e.inject(events.StreamPublishing, events.ArticleUnpublished, events.ID(id, 2, "unpublished", "2"), unpublishedEv(id, 2))
+	u := e.waitStatus(id, articlev1.Status_STATUS_UNPUBLISHED)
+	if u.PublishedRevision != 0 {
+		t.Errorf("unpublished keeps published_revision %d", u.PublishedRevision)
+	}
+	// Publishing the cleared revision again puts it back.
+	e.inject(events.StreamPublishing, events.ArticlePublished, events.ID(id, 2, "published", "3"), publishedEv(id, 2, url, time.Now()))
+	p3 := e.waitStatus(id, articlev1.Status_STATUS_PUBLISHED)
+	if p3.PublishedRevision != 2 || !p3.PublishedAt.AsTime().Equal(first) {
+		t.Errorf("published again: %v", p3)
+	}
+
+	// Every transition made one status event, in order, with its from/to.
+	want := [][2]articlev1.Status{
+		{articlev1.Status_STATUS_IN_REVIEW, articlev1.Status_STATUS_READY},
+		{articlev1.Status_STATUS_READY, articlev1.Status_STATUS_SCHEDULED},
+		{articlev1.Status_STATUS_SCHEDULED, articlev1.Status_STATUS_PUBLISHED},
+		{articlev1.Status_STATUS_IN_REVIEW, articlev1.Status_STATUS_READY},
+		{articlev1.Status_STATUS_READY, articlev1.Status_STATUS_PUBLISHED},
+		{articlev1.Status_STATUS_PUBLISHED, articlev1.Status_STATUS_UNPUBLISHED},
+		{articlev1.Status_STATUS_UNPUBLISHED, articlev1.Status_STATUS_PUBLISHED},
+	}
+	got := e.statusChanges()
+	if len(got) != len(want) {
+		t.Fatalf("%d status events, want %d: %v", len(got), len(want), got)
+	}
+	for i, ev := range got {
+		if ev.From != want[i][0] || ev.To != want[i][1] || ev.Meta.ArticleId != id || ev.Meta.Actor != "system" {
+			t.Errorf("status event %d: %v, want %v→%v", i, ev, want[i][0], want[i][1])
+		}
+	}
+	if last := got[len(got)-1]; last.Meta.Id != events.ID(id, 2, "status", fmt.Sprint(p3.StateSeq)) {
+		t.Errorf("last status event id %q", last.Meta.Id)
+	}
+}
+
+func TestChangesRequested(t *testing.T) {
+	e := newEnv(t)
+	a := e.create("Needs work", "metro")
+	e.submit(a.Id)
+	e.inject(events.StreamReview, events.ChangesRequested, events.ID(a.Id, 1, "changes_requested", "2"), changesEv(a.Id, 1))
+	c := e.waitStatus(a.Id, articlev1.Status_STATUS_CHANGES_REQUESTED)
+	// The author's edit keeps the request visible until resubmission.
+	u := e.update(c, "Needs work, fixed")
+	if u.Status != articlev1.Status_STATUS_CHANGES_REQUESTED {
+		t.Errorf("after edit: %v", u.Status)
+	}
+	if s := e.submit(a.Id); s.Status != articlev1.Status_STATUS_IN_REVIEW || s.Revision != 2 {
+		t.Errorf("resubmitted: %v", s)
+	}
+}
+
+// TestStaleAndDuplicateEvents: an event for an old revision is ignored,
+// and the same event delivered twice (even under two message ids, so
+// JetStream's dedupe does not catch it) is applied once.
+func TestStaleAndDuplicateEvents(t *testing.T) {
+	e := newEnv(t)
+	a := e.create("Edited under review", "metro")
+	e.submit(a.Id)
+	if _, err := e.client.WithdrawArticle(e.ctx, &draftingv1.WithdrawArticleRequest{Id: a.Id}, e.writer); err != nil {
+		t.Fatal(err)
+	}
+	b := e.update(e.get(a.Id), "Edited under review, take 2")
+	b = e.submit(b.Id)
+
+	// Review clears revision 1, which is no longer the current one.
+	e.inject(events.StreamReview, events.ArticleCleared, events.ID(a.Id, 1, "cleared", "2"), cleared(a.Id, 1, nil))
+	e.drained(events.StreamReview)
+	if got := e.get(a.Id); got.Status != articlev1.Status_STATUS_IN_REVIEW || got.StateSeq != b.StateSeq {
+		t.Fatalf("a stale event changed the article: %v", got)
+	}
+
+	// The clearance of revision 2, twice.
+	ev := cleared(a.Id, 2, &articlev1.SensitivityNote{Title: "t", Text: "x"})
+	e.inject(events.StreamReview, events.ArticleCleared, "dup/1", ev)
+	e.inject(events.StreamReview, events.ArticleCleared, "dup/2", ev)
+	e.drained(events.StreamReview)
+	got := e.get(a.Id)
+	if got.Status != articlev1.Status_STATUS_READY || got.StateSeq != b.StateSeq+1 {
+		t.Errorf("after a duplicate: status %v state_seq %d, want READY %d", got.Status, got.StateSeq, b.StateSeq+1)
+	}
+	if n := len(e.statusChanges()); n != 1 {
+		t.Errorf("%d status events, want 1", n)
+	}
+
+	// Changes requested for a revision already cleared: not from IN_REVIEW.
+	e.inject(events.StreamReview, events.ChangesRequested, "late/cr", changesEv(a.Id, 2))
+	// Published twice: applied once.
+	url := "http://site/x"
+	pub := publishedEv(a.Id, 2, url, time.Now())
+	e.inject(events.StreamPublishing, events.ArticlePublished, "p/1", pub)
+	e.inject(events.StreamPublishing, events.ArticlePublished, "p/2", pub)
+	e.drained(events.StreamReview)
+	e.drained(events.StreamPublishing)
+	got = e.get(a.Id)
+	if got.Status != articlev1.Status_STATUS_PUBLISHED || got.StateSeq != b.StateSeq+2 {
+		t.Errorf("status %v state_seq %d, want PUBLISHED %d", got.Status, got.StateSeq, b.StateSeq+2)
+	}
+	if n := len(e.statusChanges()); n != 2 {
+		t.Errorf("%d status events, want 2", n)
+	}
+}
+
+// TestPublishedAfterEdit: the publication of a revision the newsroom has
+// since edited records what is live but leaves the status alone.
+func TestPublishedAfterEdit(t *testing.T) {
+	e := newEnv(t)
+	a := e.create("Race", "metro")
+	e.submit(a.Id)
+	e.inject(events.StreamReview, events.ArticleCleared, "c1", cleared(a.Id, 1, nil))
+	r := e.waitStatus(a.Id, articlev1.Status_STATUS_READY)
+	d := e.update(r, "Race, edited before publication landed")
+	e.inject(events.StreamPublishing, events.ArticlePublished, "p1", publishedEv(a.Id, 1, "http://site/race", time.Now()))
+	waitFor(t, e, a.Id, func(g *articlev1.Article) bool { return g.PublishedRevision == 1 })
+	got := e.get(a.Id)
+	if got.Status != articlev1.Status_STATUS_DRAFT || got.Revision != d.Revision || got.PublicUrl != "http://site/race" || got.PublishedAt == nil {
+		t.Errorf("after a late publication: %v", got)
+	}
+	if n := len(e.statusChanges()); n != 1 { // only IN_REVIEW→READY
+		t.Errorf("%d status events, want 1", n)
+	}
+	// Unpublished while edited: the live revision is gone, the draft stays a draft.
+	e.inject(events.StreamPublishing, events.ArticleUnpublished, "u1", unpublishedEv(a.Id, 1))
+	waitFor(t, e, a.Id, func(g *articlev1.Article) bool { return g.PublishedRevision == 0 })
+	if got := e.get(a.Id); got.Status != articlev1.Status_STATUS_DRAFT {
+		t.Errorf("status %v after unpublish of an edited article", got.Status)
+	}
+}
+
+// TestMalformedEventDeadLettered: an event that does not decode goes to the
+// DLQ at once and does not block the ones behind it.
+func TestMalformedEventDeadLettered(t *testing.T) {
+	e := newEnv(t)
+	a := e.create("After poison", "metro")
+	e.submit(a.Id)
+	e.inject(events.StreamReview, events.ArticleCleared, "bad/1", &reviewv1.ArticleCleared{Meta: &articlev1.EventMeta{ArticleId: "not an id", Revision: 1}})
+	if _, err := e.nats.JS.Publish(e.ctx, events.ChangesRequested, []byte{0xff, 0xff, 0xff}); err != nil {
+		t.Fatal(err)
+	}
+	e.inject(events.StreamReview, events.ArticleCleared, "good/1", cleared(a.Id, 1, nil))
+	e.waitStatus(a.Id, articlev1.Status_STATUS_READY)
+	waitDLQ(t, e, 2)
+}
