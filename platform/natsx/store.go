@@ -175,6 +175,13 @@ func (s *Store[T]) Update(ctx context.Context, key string, fn func(cur T, exists
 	}
 }
 
+// Decode reads a record as it sits in the bucket (for callers that watch
+// the bucket themselves and so get raw values).
+func (s *Store[T]) Decode(raw []byte) (T, error) {
+	v, _, err := s.decode(raw)
+	return v, err
+}
+
 func (s *Store[T]) decode(raw []byte) (T, []pending, error) {
 	var zero T
 	var env envelope

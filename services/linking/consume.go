@@ -1,0 +1,106 @@
+package linking
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
+	publishingv1 "newsroom.dev/gen/newsroom/publishing/v1"
+	"newsroom.dev/platform/events"
+	"newsroom.dev/platform/natsx"
+)
+
+// Durable is the consumer of publishing's events that linking's replicas
+// share.
+const Durable = "linking-publishing"
+
+// handle dispatches one event from the PUBLISHING stream.
+func (s *Service) handle(ctx context.Context, m jetstream.Msg) error {
+	var err error
+	switch m.Subject() {
+	case events.ArticlePublished:
+		err = s.onPublished(ctx, m.Data())
+	case events.ArticleUnpublished:
+		err = s.onUnpublished(ctx, m.Data())
+	default:
+		return nil
+	}
+	if errors.Is(err, jetstream.ErrInvalidKey) {
+		return natsx.Permanent(err)
+	}
+	return err
+}
+
+// onPublished indexes a story that went live and computes its box. The
+// boxes that already show it are recomputed too: a republished revision
+// may carry a new headline or url.
+func (s *Service) onPublished(ctx context.Context, data []byte) error {
+	var ev publishingv1.ArticlePublished
+	if err := proto.Unmarshal(data, &ev); err != nil {
+		return natsx.Permanent(fmt.Errorf("linking: decode ArticlePublished: %w", err))
+	}
+	a := ev.GetArticle()
+	if a.GetId() == "" {
+		return natsx.Permanent(errors.New("linking: ArticlePublished without an article id"))
+	}
+	r := recordOf(a, ev.GetMeta())
+	kvRev, ok, err := s.putDoc(ctx, r)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		s.log.Debug("ignoring published event of an older revision", "article", r.ID, "revision", r.Revision)
+		return nil
+	}
+	// Index it now rather than wait for the watch: the next event may
+	// well need it.
+	s.live.put(kvRev, r)
+	if err := s.refresh(ctx, r.ID); err != nil {
+		return err
+	}
+	for _, other := range s.links.showing(r.ID) {
+		if err := s.refresh(ctx, other); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// onUnpublished forgets a story that was taken down and recomputes every
+// box that showed it, so those pages drop the link.
+func (s *Service) onUnpublished(ctx context.Context, data []byte) error {
+	var ev publishingv1.ArticleUnpublished
+	if err := proto.Unmarshal(data, &ev); err != nil {
+		return natsx.Permanent(fmt.Errorf("linking: decode ArticleUnpublished: %w", err))
+	}
+	id := ev.GetMeta().GetArticleId()
+	if id == "" {
+		return natsx.Permanent(errors.New("linking: ArticleUnpublished without an article id"))
+	}
+	kvRev, stale, err := s.deleteDoc(ctx, id, ev.GetMeta().GetRevision())
+	if err != nil {
+		return err
+	}
+	if stale {
+		s.log.Debug("ignoring unpublished event: a later revision is live", "article", id, "revision", ev.GetMeta().GetRevision())
+		return nil
+	}
+	s.live.drop(id, kvRev)
+	boxRev, _, err := deleteKey(ctx, s.related.KV, id, nil)
+	if err != nil {
+		return err
+	}
+	if boxRev != 0 {
+		s.links.set(id, boxRev, nil)
+	}
+	// Done even when the story was already gone: a redelivery after a
+	// failure half-way must still finish the recomputation.
+	for _, other := range s.links.showing(id) {
+		if err := s.refresh(ctx, other); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,48 @@
+package linking
+
+import (
+	"context"
+	"errors"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	linkingv1 "newsroom.dev/gen/newsroom/linking/v1"
+	"newsroom.dev/platform/grpcx"
+	"newsroom.dev/platform/natsx"
+)
+
+// Limits of GetRelated.
+const (
+	defaultLimit = 5
+	maxLimit     = 20
+)
+
+// GetRelated returns the related stories last computed for a published
+// article.
+func (s *Service) GetRelated(ctx context.Context, req *linkingv1.GetRelatedRequest) (*linkingv1.GetRelatedResponse, error) {
+	id := req.GetArticleId()
+	if id == "" {
+		return nil, status.Error(codes.InvalidArgument, "article_id is required")
+	}
+	limit := int(req.GetLimit())
+	switch {
+	case limit < 0:
+		return nil, status.Error(codes.InvalidArgument, "limit must not be negative")
+	case limit == 0:
+		limit = defaultLimit
+	case limit > maxLimit:
+		limit = maxLimit
+	}
+	v, _, err := s.related.Get(ctx, id)
+	switch {
+	case errors.Is(err, natsx.ErrNotFound):
+		return nil, status.Errorf(codes.NotFound, "article %q is not a published story known to linking", id)
+	case errors.Is(err, jetstream.ErrInvalidKey):
+		return nil, status.Error(codes.InvalidArgument, "article_id is not a valid article id")
+	case err != nil:
+		return nil, grpcx.Internal(ctx, s.log, "reading related stories", err)
+	}
+	list := v.GetRelated()
+	return &linkingv1.GetRelatedResponse{Related: list[:min(limit, len(list))]}, nil
+}
