@@ -459,7 +459,7 @@ func (x *Flag) GetCarriedFrom() int64 {
 // Decision is one entry of a review's history.
 type Decision struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// approve, dismiss, request_changes, set_note, cleared.
+	// submit, withdraw, approve, dismiss, request_changes, set_note, cleared.
 	Action        string                 `protobuf:"bytes,1,opt,name=action,proto3" json:"action,omitempty"`
 	FlagId        string                 `protobuf:"bytes,2,opt,name=flag_id,json=flagId,proto3" json:"flag_id,omitempty"`
 	Actor         string                 `protobuf:"bytes,3,opt,name=actor,proto3" json:"actor,omitempty"`
@@ -562,7 +562,10 @@ type Review struct {
 	Note      *v1.SensitivityNote `protobuf:"bytes,11,opt,name=note,proto3" json:"note,omitempty"`
 	Decisions []*Decision         `protobuf:"bytes,12,rep,name=decisions,proto3" json:"decisions,omitempty"`
 	// Note sent to the author with a change request.
-	ChangesNote   string `protobuf:"bytes,13,opt,name=changes_note,json=changesNote,proto3" json:"changes_note,omitempty"`
+	ChangesNote string `protobuf:"bytes,13,opt,name=changes_note,json=changesNote,proto3" json:"changes_note,omitempty"`
+	// The submitted article's state_seq: tells a redelivered submission from
+	// a new submission of the same revision, and numbers the review's events.
+	SubmissionSeq int64 `protobuf:"varint,14,opt,name=submission_seq,json=submissionSeq,proto3" json:"submission_seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -686,6 +689,13 @@ func (x *Review) GetChangesNote() string {
 		return x.ChangesNote
 	}
 	return ""
+}
+
+func (x *Review) GetSubmissionSeq() int64 {
+	if x != nil {
+		return x.SubmissionSeq
+	}
+	return 0
 }
 
 type GetReviewRequest struct {
@@ -1340,7 +1350,7 @@ const file_newsroom_review_v1_review_proto_rawDesc = "" +
 	"\x05actor\x18\x03 \x01(\tR\x05actor\x12.\n" +
 	"\x04time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x12\n" +
 	"\x04text\x18\x05 \x01(\tR\x04text\x12\x1a\n" +
-	"\brevision\x18\x06 \x01(\x03R\brevision\"\xb6\x04\n" +
+	"\brevision\x18\x06 \x01(\x03R\brevision\"\xdd\x04\n" +
 	"\x06Review\x12\x1d\n" +
 	"\n" +
 	"article_id\x18\x01 \x01(\tR\tarticleId\x12\x1a\n" +
@@ -1357,7 +1367,8 @@ const file_newsroom_review_v1_review_proto_rawDesc = "" +
 	" \x01(\v2$.newsroom.article.v1.SensitivityNoteR\fproposedNote\x128\n" +
 	"\x04note\x18\v \x01(\v2$.newsroom.article.v1.SensitivityNoteR\x04note\x12:\n" +
 	"\tdecisions\x18\f \x03(\v2\x1c.newsroom.review.v1.DecisionR\tdecisions\x12!\n" +
-	"\fchanges_note\x18\r \x01(\tR\vchangesNote\"1\n" +
+	"\fchanges_note\x18\r \x01(\tR\vchangesNote\x12%\n" +
+	"\x0esubmission_seq\x18\x0e \x01(\x03R\rsubmissionSeq\"1\n" +
 	"\x10GetReviewRequest\x12\x1d\n" +
 	"\n" +
 	"article_id\x18\x01 \x01(\tR\tarticleId\"G\n" +

@@ -1,0 +1,227 @@
+package rules
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// token is one word of a field's text. Offsets are half-open, in bytes and
+// in runes.
+type token struct {
+	start, end   int
+	rstart, rend int
+	norm         string
+	// join: only spaces or hyphens separate it from the previous token, so
+	// a phrase may continue across the gap.
+	join bool
+	// sent is the index of the sentence holding the token.
+	sent int
+}
+
+// urlRanges returns the byte ranges of markdown link targets "](…)" and
+// bare http(s) URLs: their words (slugs such as /putin-orders-invasion) are
+// not copy and are never matched. A plain scan, not a regexp: it runs over
+// every byte of every article.
+func urlRanges(text string) [][2]int {
+	var out [][2]int
+	for i := 0; i < len(text); {
+		j := strings.IndexAny(text[i:], "]h")
+		if j < 0 {
+			break
+		}
+		i += j
+		end := -1
+		switch {
+		case strings.HasPrefix(text[i:], "]("):
+			if k := strings.IndexAny(text[i+2:], ") \t\n"); k >= 0 && text[i+2+k] == ')' {
+				end = i + 2 + k + 1
+			}
+		case strings.HasPrefix(text[i:], "http://") || strings.HasPrefix(text[i:], "https://"):
+			if i > 0 && isWordByte(text[i-1]) {
+				break
+			}
+			k := strings.IndexAny(text[i:], " \t\n)]>\"")
+			if k < 0 {
+				k = len(text) - i
+			}
+			end = i + k
+		}
+		if end < 0 {
+			i++
+			continue
+		}
+		out = append(out, [2]int{i, end})
+		i = end
+	}
+	return out
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= utf8.RuneSelf
+}
+
+// abbrevs end with a period that does not end a sentence ("Mr. Putin").
+var abbrevs = map[string]bool{
+	"mr": true, "mrs": true, "ms": true, "dr": true, "prof": true, "gen": true, "sen": true,
+	"rep": true, "gov": true, "lt": true, "col": true, "sgt": true, "capt": true, "cmdr": true,
+	"adm": true, "maj": true, "st": true, "jr": true, "sr": true, "rev": true, "hon": true,
+	"pres": true, "vs": true, "no": true, "inc": true, "corp": true, "co": true, "ltd": true,
+	"jan": true, "feb": true, "mar": true, "apr": true, "aug": true, "sept": true, "sep": true,
+	"oct": true, "nov": true, "dec": true, "approx": true, "est": true, "dept": true,
+}
+
+// tokenize splits text into words. A word is a run of letters, digits and
+// combining marks, with apostrophes inside it ("hasn't"); a trailing
+// possessive "'s" is left out, so "Putin's" is the word "putin". Hyphens
+// separate words but let a phrase continue ("wheelchair-bound" is the
+// phrase "wheelchair bound").
+func tokenize(text string) []token {
+	masked := urlRanges(text)
+	toks := make([]token, 0, len(text)/6+1)
+	sent := 0
+	skipped := false // a URL lies between the previous word and the next
+	i, r := 0, 0     // byte and rune position
+	for i < len(text) {
+		if len(masked) > 0 && i >= masked[0][0] {
+			end := masked[0][1]
+			r += utf8.RuneCountInString(text[i:end])
+			i = end
+			masked = masked[1:]
+			skipped = true
+			continue
+		}
+		c, n := utf8.DecodeRuneInString(text[i:])
+		if !isWord(c) {
+			i += n
+			r++
+			continue
+		}
+		t := token{start: i, rstart: r}
+		for i < len(text) {
+			c, n := utf8.DecodeRuneInString(text[i:])
+			if isWord(c) {
+				i += n
+				r++
+				continue
+			}
+			if isApostrophe(c) && i+n < len(text) {
+				next, _ := utf8.DecodeRuneInString(text[i+n:])
+				if unicode.IsLetter(next) && !possessive(text[i+n:]) {
+					i += n
+					r++
+					continue
+				}
+			}
+			break
+		}
+		t.end, t.rend = i, r
+		if c, n := utf8.DecodeRuneInString(text[i:]); isApostrophe(c) && possessive(text[i+n:]) {
+			i += n + 1 // skip the possessive "'s": it is neither word nor gap
+			r += 2
+		}
+		t.norm = normWord(text[t.start:t.end])
+		if len(toks) > 0 {
+			prev := toks[len(toks)-1]
+			gap := text[prev.end:t.start]
+			if boundary(gap, prev.norm) {
+				sent++
+			} else {
+				t.join = !skipped && joinable(gap)
+			}
+		}
+		t.sent = sent
+		toks = append(toks, t)
+		skipped = false
+	}
+	return toks
+}
+
+func isWord(c rune) bool {
+	return unicode.IsLetter(c) || unicode.IsDigit(c) || unicode.Is(unicode.Mn, c)
+}
+
+func isApostrophe(c rune) bool { return c == '\'' || c == '’' || c == 'ʼ' }
+
+// possessive reports whether s (what follows an apostrophe) is the "s" of
+// a possessive: an s that ends the word.
+func possessive(s string) bool {
+	if s == "" || (s[0] != 's' && s[0] != 'S') {
+		return false
+	}
+	if len(s) == 1 {
+		return true
+	}
+	next, _ := utf8.DecodeRuneInString(s[1:])
+	return !isWord(next)
+}
+
+// normWord is the matching form of a word: lower case, with typographic
+// apostrophes made straight.
+func normWord(w string) string {
+	ascii := true
+	for i := 0; i < len(w); i++ {
+		if w[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return strings.ToLower(w)
+	}
+	return strings.Map(func(c rune) rune {
+		if isApostrophe(c) {
+			return '\''
+		}
+		return unicode.ToLower(c)
+	}, w)
+}
+
+// boundary reports whether the gap between two words ends a sentence: a
+// blank line, a line starting a markdown block (list item, heading, quote),
+// or . ! ? … followed by a space, unless the word before is an
+// abbreviation or an initial.
+func boundary(gap, prev string) bool {
+	for j := 0; j < len(gap); j++ {
+		switch gap[j] {
+		case '\n':
+			rest := strings.TrimLeft(gap[j+1:], " \t")
+			if rest != "" && (rest[0] == '\n' || strings.ContainsAny(rest[:1], "#-*+>|") || listNumber(rest)) {
+				return true
+			}
+		case '.', '!', '?':
+			if j+1 < len(gap) && strings.ContainsAny(gap[j+1:], " \t\n\u00a0") {
+				if gap[j] == '.' && j == 0 && (abbrevs[prev] || utf8.RuneCountInString(prev) == 1) {
+					continue
+				}
+				return true
+			}
+		}
+	}
+	return strings.Contains(gap, "…")
+}
+
+// joinable reports whether a phrase may span the gap: only whitespace
+// and hyphens (boundary has already ruled out a blank line).
+func joinable(gap string) bool {
+	if gap == "" {
+		return false
+	}
+	for _, c := range gap {
+		switch c {
+		case ' ', '\t', '\n', '\u00a0', '-', '‐', '‑':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// listNumber reports whether s starts an ordered-list item ("1. ", "2) ").
+func listNumber(s string) bool {
+	j := 0
+	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+		j++
+	}
+	return j > 0 && j < len(s) && (s[j] == '.' || s[j] == ')')
+}

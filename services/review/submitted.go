@@ -1,0 +1,102 @@
+package review
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+	articlev1 "newsroom.dev/gen/newsroom/article/v1"
+	draftingv1 "newsroom.dev/gen/newsroom/drafting/v1"
+	reviewv1 "newsroom.dev/gen/newsroom/review/v1"
+	"newsroom.dev/platform/auth"
+	"newsroom.dev/platform/natsx"
+)
+
+// ErrBadEvent is a drafting event review cannot use; it is dead-lettered.
+var ErrBadEvent = errors.New("review: malformed event")
+
+// onSubmitted scans a submitted revision and opens its review, replacing
+// the review of an older revision or submission. It first keeps the
+// article (review-articles, <id>.<revision>) so that the review, once
+// stored, can always send it on when cleared.
+func (s *Service) onSubmitted(ctx context.Context, msg jetstream.Msg) error {
+	var ev draftingv1.ArticleSubmitted
+	if err := proto.Unmarshal(msg.Data(), &ev); err != nil {
+		return natsx.Permanent(fmt.Errorf("%w: %v", ErrBadEvent, err))
+	}
+	a := ev.GetArticle()
+	if a.GetId() == "" || a.GetRevision() <= 0 {
+		return natsx.Permanent(fmt.Errorf("%w: submitted event without article id or revision", ErrBadEvent))
+	}
+	stored, err := s.articles.Update(ctx, articleKey(a.GetId(), a.GetRevision()), func(cur *articlev1.Article, exists bool) (*articlev1.Article, []natsx.Event, error) {
+		if exists && cur.GetStateSeq() >= a.GetStateSeq() {
+			return nil, nil, natsx.ErrNoChange
+		}
+		return a, nil, nil
+	})
+	if err != nil {
+		return err
+	}
+	if stored.GetStateSeq() > a.GetStateSeq() {
+		return nil // a later submission of this revision is already in
+	}
+	findings := s.rules.Scan(articleFields(a))
+	proposed := toNote(s.rules.Note(findings))
+	now := s.clock.Now()
+	submittedAt := ev.GetMeta().GetTime()
+	if submittedAt == nil {
+		submittedAt = timestamppb.New(now)
+	}
+	submitter := ev.GetMeta().GetActor()
+	if submitter == "" {
+		submitter = a.GetUpdatedBy()
+	}
+	_, err = s.reviews.Update(ctx, a.GetId(), func(cur *reviewv1.Review, exists bool) (*reviewv1.Review, []natsx.Event, error) {
+		if exists && (cur.GetRevision() > a.GetRevision() ||
+			cur.GetRevision() == a.GetRevision() && submissionSeq(cur) >= a.GetStateSeq()) {
+			return nil, nil, natsx.ErrNoChange
+		}
+		r := &reviewv1.Review{
+			ArticleId:    a.GetId(),
+			Revision:     a.GetRevision(),
+			State:        reviewv1.ReviewState_REVIEW_STATE_OPEN,
+			Headline:     a.GetHeadline(),
+			Desk:         a.GetDesk(),
+			Author:       a.GetCreatedBy(),
+			LastEditor:   a.GetUpdatedBy(),
+			SubmittedAt:  submittedAt,
+			Flags:        toFlags(findings),
+			ProposedNote: proposed,
+		}
+		if exists {
+			// History and the reader note outlive a revision: a typo fix
+			// to a story that ran with a note keeps the note.
+			r.Decisions = cur.GetDecisions()
+			r.Note = cur.GetNote()
+			carryOver(r.Flags, cur)
+		}
+		r.Decisions = append(r.Decisions, submitDecision(a, submitter, submittedAt))
+		var evs []natsx.Event
+		if len(r.Flags) > 0 {
+			evs = append(evs, flaggedEvent(ctx, r, now))
+		}
+		if clearable(r) {
+			evs = append(evs, clearReview(ctx, r, a, now))
+		}
+		return r, evs, nil
+	})
+	return err
+}
+
+// clearReview moves r to CLEARED, records it, and returns the ArticleCleared event.
+func clearReview(ctx context.Context, r *reviewv1.Review, a *articlev1.Article, now time.Time) natsx.Event {
+	r.State = reviewv1.ReviewState_REVIEW_STATE_CLEARED
+	r.Decisions = append(r.Decisions, &reviewv1.Decision{
+		Action: actCleared, Actor: auth.Actor(ctx), Time: timestamppb.New(now), Revision: r.GetRevision(),
+	})
+	return clearedEvent(ctx, r, a, now)
+}
