@@ -42,9 +42,17 @@ type Publication struct {
 	Article         *v1.Article `protobuf:"bytes,8,opt,name=article,proto3" json:"article,omitempty"`
 	UnpublishReason string      `protobuf:"bytes,9,opt,name=unpublish_reason,json=unpublishReason,proto3" json:"unpublish_reason,omitempty"`
 	// How many times the article has gone live; part of event ids.
-	PublishCount  int32 `protobuf:"varint,10,opt,name=publish_count,json=publishCount,proto3" json:"publish_count,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	PublishCount int32 `protobuf:"varint,10,opt,name=publish_count,json=publishCount,proto3" json:"publish_count,omitempty"`
+	// The cleared revision waiting behind the live one, if any.
+	Cleared *v1.Article `protobuf:"bytes,11,opt,name=cleared,proto3" json:"cleared,omitempty"`
+	// The highest revision publishing has heard of from drafting; a clear of
+	// an older revision arriving late is stale.
+	SeenRevision int64 `protobuf:"varint,12,opt,name=seen_revision,json=seenRevision,proto3" json:"seen_revision,omitempty"`
+	// The latest withdrawal: its revision and the article's state_seq then.
+	WithdrawnRevision int64 `protobuf:"varint,13,opt,name=withdrawn_revision,json=withdrawnRevision,proto3" json:"withdrawn_revision,omitempty"`
+	WithdrawnSeq      int64 `protobuf:"varint,14,opt,name=withdrawn_seq,json=withdrawnSeq,proto3" json:"withdrawn_seq,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *Publication) Reset() {
@@ -143,6 +151,34 @@ func (x *Publication) GetUnpublishReason() string {
 func (x *Publication) GetPublishCount() int32 {
 	if x != nil {
 		return x.PublishCount
+	}
+	return 0
+}
+
+func (x *Publication) GetCleared() *v1.Article {
+	if x != nil {
+		return x.Cleared
+	}
+	return nil
+}
+
+func (x *Publication) GetSeenRevision() int64 {
+	if x != nil {
+		return x.SeenRevision
+	}
+	return 0
+}
+
+func (x *Publication) GetWithdrawnRevision() int64 {
+	if x != nil {
+		return x.WithdrawnRevision
+	}
+	return 0
+}
+
+func (x *Publication) GetWithdrawnSeq() int64 {
+	if x != nil {
+		return x.WithdrawnSeq
 	}
 	return 0
 }
@@ -432,7 +468,7 @@ var File_newsroom_publishing_v1_publishing_proto protoreflect.FileDescriptor
 
 const file_newsroom_publishing_v1_publishing_proto_rawDesc = "" +
 	"\n" +
-	"'newsroom/publishing/v1/publishing.proto\x12\x16newsroom.publishing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!newsroom/article/v1/article.proto\"\xd2\x03\n" +
+	"'newsroom/publishing/v1/publishing.proto\x12\x16newsroom.publishing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!newsroom/article/v1/article.proto\"\x83\x05\n" +
 	"\vPublication\x12\x1d\n" +
 	"\n" +
 	"article_id\x18\x01 \x01(\tR\tarticleId\x123\n" +
@@ -446,7 +482,11 @@ const file_newsroom_publishing_v1_publishing_proto_rawDesc = "" +
 	"\aarticle\x18\b \x01(\v2\x1c.newsroom.article.v1.ArticleR\aarticle\x12)\n" +
 	"\x10unpublish_reason\x18\t \x01(\tR\x0funpublishReason\x12#\n" +
 	"\rpublish_count\x18\n" +
-	" \x01(\x05R\fpublishCount\"q\n" +
+	" \x01(\x05R\fpublishCount\x126\n" +
+	"\acleared\x18\v \x01(\v2\x1c.newsroom.article.v1.ArticleR\acleared\x12#\n" +
+	"\rseen_revision\x18\f \x01(\x03R\fseenRevision\x12-\n" +
+	"\x12withdrawn_revision\x18\r \x01(\x03R\x11withdrawnRevision\x12#\n" +
+	"\rwithdrawn_seq\x18\x0e \x01(\x03R\fwithdrawnSeq\"q\n" +
 	"\x15PublishArticleRequest\x12\x1d\n" +
 	"\n" +
 	"article_id\x18\x01 \x01(\tR\tarticleId\x129\n" +
@@ -501,21 +541,22 @@ var file_newsroom_publishing_v1_publishing_proto_depIdxs = []int32{
 	8,  // 1: newsroom.publishing.v1.Publication.scheduled_at:type_name -> google.protobuf.Timestamp
 	8,  // 2: newsroom.publishing.v1.Publication.published_at:type_name -> google.protobuf.Timestamp
 	9,  // 3: newsroom.publishing.v1.Publication.article:type_name -> newsroom.article.v1.Article
-	8,  // 4: newsroom.publishing.v1.PublishArticleRequest.publish_at:type_name -> google.protobuf.Timestamp
-	0,  // 5: newsroom.publishing.v1.PublishArticleResponse.publication:type_name -> newsroom.publishing.v1.Publication
-	0,  // 6: newsroom.publishing.v1.UnpublishArticleResponse.publication:type_name -> newsroom.publishing.v1.Publication
-	0,  // 7: newsroom.publishing.v1.GetPublicationResponse.publication:type_name -> newsroom.publishing.v1.Publication
-	1,  // 8: newsroom.publishing.v1.PublishingService.PublishArticle:input_type -> newsroom.publishing.v1.PublishArticleRequest
-	3,  // 9: newsroom.publishing.v1.PublishingService.UnpublishArticle:input_type -> newsroom.publishing.v1.UnpublishArticleRequest
-	5,  // 10: newsroom.publishing.v1.PublishingService.GetPublication:input_type -> newsroom.publishing.v1.GetPublicationRequest
-	2,  // 11: newsroom.publishing.v1.PublishingService.PublishArticle:output_type -> newsroom.publishing.v1.PublishArticleResponse
-	4,  // 12: newsroom.publishing.v1.PublishingService.UnpublishArticle:output_type -> newsroom.publishing.v1.UnpublishArticleResponse
-	6,  // 13: newsroom.publishing.v1.PublishingService.GetPublication:output_type -> newsroom.publishing.v1.GetPublicationResponse
-	11, // [11:14] is the sub-list for method output_type
-	8,  // [8:11] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	9,  // 4: newsroom.publishing.v1.Publication.cleared:type_name -> newsroom.article.v1.Article
+	8,  // 5: newsroom.publishing.v1.PublishArticleRequest.publish_at:type_name -> google.protobuf.Timestamp
+	0,  // 6: newsroom.publishing.v1.PublishArticleResponse.publication:type_name -> newsroom.publishing.v1.Publication
+	0,  // 7: newsroom.publishing.v1.UnpublishArticleResponse.publication:type_name -> newsroom.publishing.v1.Publication
+	0,  // 8: newsroom.publishing.v1.GetPublicationResponse.publication:type_name -> newsroom.publishing.v1.Publication
+	1,  // 9: newsroom.publishing.v1.PublishingService.PublishArticle:input_type -> newsroom.publishing.v1.PublishArticleRequest
+	3,  // 10: newsroom.publishing.v1.PublishingService.UnpublishArticle:input_type -> newsroom.publishing.v1.UnpublishArticleRequest
+	5,  // 11: newsroom.publishing.v1.PublishingService.GetPublication:input_type -> newsroom.publishing.v1.GetPublicationRequest
+	2,  // 12: newsroom.publishing.v1.PublishingService.PublishArticle:output_type -> newsroom.publishing.v1.PublishArticleResponse
+	4,  // 13: newsroom.publishing.v1.PublishingService.UnpublishArticle:output_type -> newsroom.publishing.v1.UnpublishArticleResponse
+	6,  // 14: newsroom.publishing.v1.PublishingService.GetPublication:output_type -> newsroom.publishing.v1.GetPublicationResponse
+	12, // [12:15] is the sub-list for method output_type
+	9,  // [9:12] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_newsroom_publishing_v1_publishing_proto_init() }
