@@ -31,6 +31,7 @@ const (
 	ChangesRequested = "newsroom.review.article.changes_requested"
 
 	ArticleScheduled   = "newsroom.publishing.article.scheduled"
+	ArticleUnscheduled = "newsroom.publishing.article.unscheduled"
 	ArticlePublished   = "newsroom.publishing.article.published"
 	ArticleUnpublished = "newsroom.publishing.article.unpublished"
 
@@ -57,7 +58,8 @@ var Catalogue = []Entry{
 	{FlagDecided, "newsroom.review.v1.FlagDecided", "review", nil, "a reviewer approved or dismissed a flag"},
 	{ArticleCleared, "newsroom.review.v1.ArticleCleared", "review", []string{"drafting", "publishing"}, "no WARNING or BLOCKER flag is open; carries the article with its sensitivity note"},
 	{ChangesRequested, "newsroom.review.v1.ChangesRequested", "review", []string{"drafting", "publishing"}, "a reviewer sent the article back to its author"},
-	{ArticleScheduled, "newsroom.publishing.v1.ArticleScheduled", "publishing", []string{"drafting"}, "a READY article will be published at a set time"},
+	{ArticleScheduled, "newsroom.publishing.v1.ArticleScheduled", "publishing", []string{"drafting"}, "a READY article will be published at a set time (a later one moves the time)"},
+	{ArticleUnscheduled, "newsroom.publishing.v1.ArticleUnscheduled", "publishing", []string{"drafting"}, "a scheduled publication was called off; the article is READY again"},
 	{ArticlePublished, "newsroom.publishing.v1.ArticlePublished", "publishing", []string{"drafting", "linking"}, "an article went live; carries the live article"},
 	{ArticleUnpublished, "newsroom.publishing.v1.ArticleUnpublished", "publishing", []string{"drafting", "linking"}, "an article was taken down"},
 	{RelatedUpdated, "newsroom.linking.v1.RelatedUpdated", "linking", []string{"publishing"}, "an article's related stories changed"},

@@ -2,6 +2,7 @@ package events_test
 
 import (
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -143,13 +144,15 @@ func TestCatalogue(t *testing.T) {
 }
 
 // TestCatalogueMatchesDocs keeps the table in docs/architecture.md in step
-// with the catalogue: the same subjects, message types and publishers.
+// with the catalogue: the same subjects, message types, publishers and
+// consumers (the docs may annotate a consumer in parentheses and write a
+// dash for none).
 func TestCatalogueMatchesDocs(t *testing.T) {
 	raw, err := os.ReadFile("../../docs/architecture.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	type row struct{ typ, publisher string }
+	type row struct{ typ, publisher, consumers string }
 	doc := map[string]row{}
 	for _, line := range strings.Split(string(raw), "\n") {
 		if !strings.HasPrefix(line, "| `newsroom.") {
@@ -161,7 +164,7 @@ func TestCatalogueMatchesDocs(t *testing.T) {
 			continue
 		}
 		cell := func(i int) string { return strings.Trim(strings.TrimSpace(cells[i]), "`") }
-		doc[cell(1)] = row{"newsroom." + cell(2), cell(3)}
+		doc[cell(1)] = row{"newsroom." + cell(2), cell(3), consumers(cell(4))}
 	}
 	for _, e := range events.Catalogue {
 		r, ok := doc[e.Subject]
@@ -172,9 +175,26 @@ func TestCatalogueMatchesDocs(t *testing.T) {
 		if r.typ != e.Type || r.publisher != e.Publisher {
 			t.Errorf("%s: docs say %s by %s, code says %s by %s", e.Subject, r.typ, r.publisher, e.Type, e.Publisher)
 		}
+		if code := strings.Join(e.Consumers, ", "); r.consumers != code {
+			t.Errorf("%s: docs say consumers %q, code says %q", e.Subject, r.consumers, code)
+		}
 		delete(doc, e.Subject)
 	}
 	for s := range doc {
 		t.Errorf("docs/architecture.md lists %s, which the catalogue does not", s)
 	}
+}
+
+var parenthetical = regexp.MustCompile(`\s*\([^)]*\)`)
+
+// consumers normalises a docs consumers cell: "drafting (revision log),
+// publishing" is "drafting, publishing", and "— (desk)" is "".
+func consumers(cell string) string {
+	var out []string
+	for _, c := range strings.Split(parenthetical.ReplaceAllString(cell, ""), ",") {
+		if c = strings.TrimSpace(c); c != "" && c != "—" && c != "-" {
+			out = append(out, c)
+		}
+	}
+	return strings.Join(out, ", ")
 }

@@ -50,7 +50,10 @@ type ConsumerConfig struct {
 	MaxDeliver int
 	// AckWait before an unacked message is redelivered (default 30s).
 	AckWait time.Duration
-	Log     *slog.Logger
+	// Replicas of the DLQ stream, created on the first dead letter
+	// (default: those of Stream).
+	Replicas int
+	Log      *slog.Logger
 }
 
 // Consume runs handler over cfg's consumer until ctx ends. Several replicas
@@ -98,6 +101,12 @@ func Consume(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, ha
 		case <-time.After(backoff(min(attempt, 3))):
 		}
 	}
+	if cfg.Replicas == 0 {
+		// Dead letters are kept as safely as the events they came from.
+		if s, err := js.Stream(ctx, cfg.Stream); err == nil {
+			cfg.Replicas = s.CachedInfo().Config.Replicas
+		}
+	}
 	dlqOnce := false
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		md, err := m.Metadata()
@@ -115,10 +124,11 @@ func Consume(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, ha
 		var p permanent
 		if errors.As(herr, &p) || int(md.NumDelivered) >= cfg.MaxDeliver {
 			if !dlqOnce {
-				if _, err := EnsureStream(ctx, js, DLQStream, []string{DLQSubject + ".>"}, 0); err != nil {
+				if _, err := EnsureStream(ctx, js, DLQStream, []string{DLQSubject + ".>"}, cfg.Replicas); err != nil {
 					log.Error("dead-letter stream", "err", err)
+				} else {
+					dlqOnce = true
 				}
-				dlqOnce = true
 			}
 			if err := deadLetter(ctx, js, cfg, m, md, herr); err != nil {
 				log.Error("dead-lettering failed; retrying", "subject", m.Subject(), "err", err)
@@ -131,11 +141,15 @@ func Consume(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, ha
 		}
 		log.Warn("handler failed; retrying", "subject", m.Subject(), "seq", md.Sequence.Stream, "deliveries", md.NumDelivered, "err", herr)
 		_ = m.NakWithDelay(backoff(int(md.NumDelivered)))
-	}, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
-		if ctx.Err() == nil && !errors.Is(err, jetstream.ErrNoHeartbeat) {
-			log.Debug("consume", "err", err)
-		}
-	}))
+	},
+		// Buffer few messages, so none waits in the client past AckWait
+		// behind a slow handler and is redelivered while still queued.
+		jetstream.PullMaxMessages(64),
+		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			if ctx.Err() == nil && !errors.Is(err, jetstream.ErrNoHeartbeat) {
+				log.Debug("consume", "err", err)
+			}
+		}))
 	if err != nil {
 		return fmt.Errorf("natsx: consume %s: %w", cfg.Durable, err)
 	}

@@ -168,8 +168,9 @@ func (s *Store[T]) Update(ctx context.Context, key string, fn func(cur T, exists
 				s.log.Warn("events stored, publish deferred to recovery", "key", key, "err", err)
 				return next, nil
 			}
-			s.clearPending(ctx, key, env.Value, newRev)
-			s.dropMarker(markerSeq)
+			if s.clearPending(ctx, key, env.Value, newRev) {
+				s.dropMarker(markerSeq)
+			}
 		}
 		return next, nil
 	}
@@ -205,10 +206,14 @@ func (s *Store[T]) publishPending(ctx context.Context, ps []pending) error {
 }
 
 // clearPending removes published events from the record, unless someone
-// changed it meanwhile (their write cleared or re-published them).
-func (s *Store[T]) clearPending(ctx context.Context, key string, value []byte, rev uint64) {
+// changed it meanwhile (their write re-published them). It reports whether
+// the record no longer holds them, i.e. whether the marker may go: a marker
+// dropped while events stay pending would let them be published again past
+// the dedupe window.
+func (s *Store[T]) clearPending(ctx context.Context, key string, value []byte, rev uint64) bool {
 	raw, _ := json.Marshal(envelope{Value: value})
-	_, _ = s.KV.Update(ctx, key, raw, rev)
+	_, err := s.KV.Update(ctx, key, raw, rev)
+	return err == nil || errors.Is(err, jetstream.ErrKeyRevisionMismatch)
 }
 
 func (s *Store[T]) dropMarker(seq uint64) {
@@ -259,7 +264,9 @@ func (s *Store[T]) Recover(ctx context.Context, minAge time.Duration) (int, erro
 					}
 					var env envelope
 					_ = json.Unmarshal(e.Value(), &env)
-					s.clearPending(ctx, key, env.Value, e.Revision())
+					if !s.clearPending(ctx, key, env.Value, e.Revision()) {
+						continue // keep the marker; the next pass retries
+					}
 					n++
 				}
 			} else if !errors.Is(err, jetstream.ErrKeyNotFound) {

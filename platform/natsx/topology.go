@@ -50,7 +50,9 @@ func EnsureKV(ctx context.Context, js jetstream.JetStream, bucket string, replic
 // EnsureObjectStore creates or updates a file-backed object store.
 func EnsureObjectStore(ctx context.Context, js jetstream.JetStream, bucket string, replicas int) (jetstream.ObjectStore, error) {
 	cfg := jetstream.ObjectStoreConfig{Bucket: bucket, Storage: jetstream.FileStorage, Replicas: max(replicas, 1)}
-	os, err := createOrUpdate(ctx, func(ctx context.Context) (jetstream.ObjectStore, error) { return js.CreateOrUpdateObjectStore(ctx, cfg) })
+	os, err := createOrUpdate(ctx, func(ctx context.Context) (jetstream.ObjectStore, error) {
+		return js.CreateOrUpdateObjectStore(ctx, cfg)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("natsx: object store %s: %w", bucket, err)
 	}

@@ -1,0 +1,509 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/term"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+	articlev1 "newsroom.dev/gen/newsroom/article/v1"
+	draftingv1 "newsroom.dev/gen/newsroom/drafting/v1"
+	publishingv1 "newsroom.dev/gen/newsroom/publishing/v1"
+	reviewv1 "newsroom.dev/gen/newsroom/review/v1"
+	"newsroom.dev/platform/auth"
+	"newsroom.dev/platform/events"
+)
+
+func init() {
+	register("bench", spec{
+		"articles": true, "writers": true, "rate": true, "nats": true, "tokens": true,
+		"flagged": true, "out": true, "timeout": true, "clusters": true,
+	}, bench)
+}
+
+// bench drives the whole pipeline: writers create and submit generated
+// articles, a reviewer bot decides the flags, a publisher bot publishes
+// what review clears, and it waits until every article is published with
+// its related box. Actions go over gRPC; progress is observed from the
+// events themselves on NATS, so each step is timed where it happens.
+func bench(a *args, out io.Writer) error {
+	const u = "bench --tokens FILE --nats URL [--articles N] [--writers W] [--rate R] [--flagged F] [--out FILE]"
+	n, _ := strconv.Atoi(a.str("articles", "", "1000"))
+	writers, _ := strconv.Atoi(a.str("writers", "", "16"))
+	rate, _ := strconv.ParseFloat(a.str("rate", "", "0"), 64)
+	flagged, _ := strconv.ParseFloat(a.str("flagged", "", "0.1"), 64)
+	clusters, _ := strconv.Atoi(a.str("clusters", "", "20"))
+	timeout, err := time.ParseDuration(a.str("timeout", "", "10m"))
+	natsURL := a.str("nats", "NEWSROOM_NATS_URL", "")
+	tokFile := a.str("tokens", "", "")
+	if n <= 0 || writers <= 0 || err != nil || natsURL == "" || tokFile == "" || clusters <= 0 {
+		return usageError(u)
+	}
+	toks := map[string]string{}
+	b, err := os.ReadFile(tokFile)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, &toks); err != nil {
+		return fmt.Errorf("%s: %w", tokFile, err)
+	}
+	c := newClients(a)
+	defer c.close()
+	conn, err := c.conn("drafting")
+	if err != nil {
+		return err
+	}
+	rconn, err := c.conn("review")
+	if err != nil {
+		return err
+	}
+	pconn, err := c.conn("publishing")
+	if err != nil {
+		return err
+	}
+	as := func(role string) grpc.CallOption { return grpc.PerRPCCredentials(auth.Bearer(toks[role])) }
+	b2 := &benchRun{
+		draft: draftingv1.NewDraftingServiceClient(conn), review: reviewv1.NewReviewServiceClient(rconn),
+		pub: publishingv1.NewPublishingServiceClient(pconn),
+		writer: as("writer"), reviewer: as("reviewer"), publisher: as("publisher"),
+		track: map[string]*benchArticle{}, clusters: clusters, out: out,
+	}
+	nc, err := nats.Connect(natsURL, nats.Name("newsroom-bench"))
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := b2.watch(ctx, js); err != nil {
+		return err
+	}
+
+	// Warm-up, untimed: one story per cluster, so every timed story has an
+	// earlier one of its own cluster for its related box.
+	fmt.Fprintf(out, "bench: warming up with %d stories\n", clusters)
+	warm := make([]string, 0, clusters)
+	for i := range clusters {
+		id, err := b2.createSubmit(ctx, i, false)
+		if err != nil {
+			return fmt.Errorf("warm-up: %w", err)
+		}
+		warm = append(warm, id)
+	}
+	if err := b2.waitAll(ctx, warm, false); err != nil {
+		return fmt.Errorf("warm-up: %w", err)
+	}
+
+	fmt.Fprintf(out, "bench: %d articles, %d writers, rate %s, %.0f%% flagged\n", n, writers, rateName(rate), flagged*100)
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	ids := make([]string, n)
+	var firstErr atomic.Value
+	start := time.Now()
+	b2.start = start
+	for range writers {
+		wg.Go(func() {
+			for i := range jobs {
+				id, err := b2.createSubmit(ctx, i%clusters, rand.Float64() < flagged)
+				if err != nil {
+					firstErr.CompareAndSwap(nil, err)
+					continue
+				}
+				ids[i] = id
+			}
+		})
+	}
+	var tick <-chan time.Time
+	if rate > 0 {
+		t := time.NewTicker(time.Duration(float64(time.Second) / rate))
+		defer t.Stop()
+		tick = t.C
+	}
+	stopProgress := b2.progress(n)
+	for i := range n {
+		if tick != nil {
+			<-tick
+		}
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	if e, _ := firstErr.Load().(error); e != nil {
+		stopProgress()
+		return e
+	}
+	err = b2.waitAll(ctx, ids, true)
+	stopProgress()
+	if err != nil {
+		return err
+	}
+	sum := b2.summary(ids, start, n, writers, rate, flagged)
+	if a.flag("json") {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(sum)
+	}
+	printSummary(out, sum)
+	if f := a.str("out", "", ""); f != "" {
+		b, _ := json.MarshalIndent(sum, "", "  ")
+		return os.WriteFile(f, append(b, '\n'), 0o644)
+	}
+	return nil
+}
+
+func rateName(r float64) string {
+	if r <= 0 {
+		return "unlimited"
+	}
+	return fmt.Sprintf("%.0f/s", r)
+}
+
+// benchArticle is when each step of one article happened.
+type benchArticle struct {
+	created, submitted, flagged, cleared, publishCalled, published, related time.Time
+}
+
+type benchRun struct {
+	draft                       draftingv1.DraftingServiceClient
+	review                      reviewv1.ReviewServiceClient
+	pub                         publishingv1.PublishingServiceClient
+	writer, reviewer, publisher grpc.CallOption
+	clusters                    int
+	out                         io.Writer
+	start                       time.Time
+
+	mu    sync.Mutex
+	track map[string]*benchArticle
+	seq   atomic.Int64
+
+	counts struct{ created, published, related atomic.Int64 }
+}
+
+func (b *benchRun) set(id string, f func(*benchArticle)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	t := b.track[id]
+	if t == nil {
+		t = &benchArticle{}
+		b.track[id] = t
+	}
+	f(t)
+}
+
+func (b *benchRun) createSubmit(ctx context.Context, cluster int, flag bool) (string, error) {
+	art := benchArticleText(cluster, int(b.seq.Add(1)), flag)
+	t0 := time.Now()
+	resp, err := b.draft.CreateArticle(ctx, &draftingv1.CreateArticleRequest{Article: art}, b.writer)
+	if err != nil {
+		return "", fmt.Errorf("create: %w", err)
+	}
+	id := resp.GetArticle().GetId()
+	t1 := time.Now()
+	if _, err := b.draft.SubmitArticle(ctx, &draftingv1.SubmitArticleRequest{Id: id}, b.writer); err != nil {
+		return "", fmt.Errorf("submit: %w", err)
+	}
+	b.set(id, func(a *benchArticle) { a.created, a.submitted = t0, t1 })
+	b.counts.created.Add(1)
+	return id, nil
+}
+
+// watch follows the events on NATS from now on and drives the reviewer
+// and publisher bots.
+func (b *benchRun) watch(ctx context.Context, js jetstream.JetStream) error {
+	decide := make(chan string, 4096)
+	publish := make(chan string, 4096)
+	for range 4 {
+		go b.reviewerBot(ctx, decide)
+		go b.publisherBot(ctx, publish)
+	}
+	subjects := map[string][]string{
+		events.StreamReview:     {events.ArticleFlagged, events.ArticleCleared},
+		events.StreamPublishing: {events.ArticlePublished},
+		events.StreamLinking:    {events.RelatedUpdated},
+	}
+	for stream, subs := range subjects {
+		s, err := js.Stream(ctx, stream)
+		if err != nil {
+			return fmt.Errorf("stream %s (is newsroom running?): %w", stream, err)
+		}
+		cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: subs, DeliverPolicy: jetstream.DeliverNewPolicy})
+		if err != nil {
+			return err
+		}
+		_, err = cons.Consume(func(m jetstream.Msg) {
+			now := time.Now()
+			meta := eventMeta(m.Data())
+			if meta == nil {
+				return
+			}
+			id := meta.GetArticleId()
+			switch m.Subject() {
+			case events.ArticleFlagged:
+				b.set(id, func(a *benchArticle) { a.flagged = now })
+				decide <- id
+			case events.ArticleCleared:
+				b.set(id, func(a *benchArticle) { a.cleared = now })
+				publish <- id
+			case events.ArticlePublished:
+				b.set(id, func(a *benchArticle) { a.published = now })
+				b.counts.published.Add(1)
+			case events.RelatedUpdated:
+				b.set(id, func(a *benchArticle) {
+					if a.related.IsZero() {
+						a.related = now
+						b.counts.related.Add(1)
+					}
+				})
+			}
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// eventMeta reads field 1 (EventMeta) of any Newsroom event.
+func eventMeta(data []byte) *articlev1.EventMeta {
+	for len(data) > 0 {
+		num, typ, n := protowire.ConsumeTag(data)
+		if n < 0 {
+			return nil
+		}
+		data = data[n:]
+		if num == 1 && typ == protowire.BytesType {
+			v, n := protowire.ConsumeBytes(data)
+			if n < 0 {
+				return nil
+			}
+			m := &articlev1.EventMeta{}
+			if proto.Unmarshal(v, m) != nil {
+				return nil
+			}
+			return m
+		}
+		n = protowire.ConsumeFieldValue(num, typ, data)
+		if n < 0 {
+			return nil
+		}
+		data = data[n:]
+	}
+	return nil
+}
+
+func (b *benchRun) reviewerBot(ctx context.Context, ids <-chan string) {
+	for id := range ids {
+		resp, err := b.review.GetReview(ctx, &reviewv1.GetReviewRequest{ArticleId: id}, b.reviewer)
+		if err != nil {
+			continue
+		}
+		for _, f := range resp.GetReview().GetFlags() {
+			if f.GetStatus() == reviewv1.FlagStatus_FLAG_STATUS_OPEN && f.GetSeverity() >= reviewv1.Severity_SEVERITY_WARNING {
+				_, _ = b.review.ApproveFlag(ctx, &reviewv1.ApproveFlagRequest{ArticleId: id, FlagId: f.GetId(), Note: "bench"}, b.reviewer)
+			}
+		}
+	}
+}
+
+func (b *benchRun) publisherBot(ctx context.Context, ids <-chan string) {
+	for id := range ids {
+		t := time.Now()
+		// The bot hears "cleared" at the same moment publishing does, so
+		// publishing may not have recorded it yet: retry a refusal briefly.
+		for attempt := 0; attempt < 200; attempt++ {
+			_, err := b.pub.PublishArticle(ctx, &publishingv1.PublishArticleRequest{ArticleId: id}, b.publisher)
+			if err == nil {
+				b.set(id, func(a *benchArticle) { a.publishCalled = t })
+				break
+			}
+			if c := status.Code(err); c != codes.FailedPrecondition && c != codes.NotFound {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
+// waitAll waits until every article is published (and, with related, has
+// its related box).
+func (b *benchRun) waitAll(ctx context.Context, ids []string, related bool) error {
+	for {
+		left := 0
+		b.mu.Lock()
+		for _, id := range ids {
+			t := b.track[id]
+			if t == nil || t.published.IsZero() || (related && t.related.IsZero()) {
+				left++
+			}
+		}
+		b.mu.Unlock()
+		if left == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d of %d articles not published with a related box before the timeout", left, len(ids))
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// progress prints a live line on a terminal until the returned func is called.
+func (b *benchRun) progress(n int) func() {
+	f, ok := b.out.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				fmt.Fprintln(b.out)
+				return
+			case <-t.C:
+				el := time.Since(b.start).Seconds()
+				p := b.counts.published.Load()
+				fmt.Fprintf(b.out, "\r  submitted %d/%d  published %d  related %d  %.0f articles/s   ", b.counts.created.Load()-int64(b.clusters), n, p, b.counts.related.Load(), float64(p)/el)
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
+// Summary is what `newsroom bench --json` prints.
+type Summary struct {
+	Articles     int                 `json:"articles"`
+	Writers      int                 `json:"writers"`
+	Rate         float64             `json:"rate_limit"`
+	Flagged      float64             `json:"flagged_ratio"`
+	Seconds      float64             `json:"seconds"`
+	ArticlesPerS float64             `json:"articles_per_second"`
+	StepsMs      map[string]Quantile `json:"steps_ms"`
+}
+
+// Quantile is p50/p95/p99 of one step, in milliseconds.
+type Quantile struct {
+	P50 float64 `json:"p50"`
+	P95 float64 `json:"p95"`
+	P99 float64 `json:"p99"`
+	N   int     `json:"n"`
+}
+
+func (b *benchRun) summary(ids []string, start time.Time, n, writers int, rate, flagged float64) Summary {
+	steps := map[string][]time.Duration{}
+	add := func(name string, from, to time.Time) {
+		if !from.IsZero() && !to.IsZero() {
+			steps[name] = append(steps[name], to.Sub(from))
+		}
+	}
+	var end time.Time
+	b.mu.Lock()
+	for _, id := range ids {
+		t := b.track[id]
+		add("create+submit_rpc", t.created, t.submitted)
+		add("submit_to_flagged", t.submitted, t.flagged)
+		add("submit_to_cleared", t.submitted, t.cleared)
+		add("cleared_to_publish_rpc", t.cleared, t.publishCalled)
+		add("publish_rpc_to_published", t.publishCalled, t.published)
+		add("published_to_related", t.published, t.related)
+		add("submit_to_published", t.submitted, t.published)
+		for _, x := range []time.Time{t.published, t.related} {
+			if x.After(end) {
+				end = x
+			}
+		}
+	}
+	b.mu.Unlock()
+	s := Summary{Articles: n, Writers: writers, Rate: rate, Flagged: flagged, StepsMs: map[string]Quantile{}}
+	s.Seconds = end.Sub(start).Seconds()
+	s.ArticlesPerS = float64(n) / s.Seconds
+	for name, ds := range steps {
+		slices.Sort(ds)
+		q := func(p float64) float64 { return float64(ds[min(len(ds)-1, int(p*float64(len(ds))))].Microseconds()) / 1000 }
+		s.StepsMs[name] = Quantile{P50: q(0.50), P95: q(0.95), P99: q(0.99), N: len(ds)}
+	}
+	return s
+}
+
+func printSummary(out io.Writer, s Summary) {
+	fmt.Fprintf(out, "bench: %d articles in %.2fs = %.1f articles/s sustained (writers %d, rate %s)\n", s.Articles, s.Seconds, s.ArticlesPerS, s.Writers, rateName(s.Rate))
+	names := make([]string, 0, len(s.StepsMs))
+	for k := range s.StepsMs {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	fmt.Fprintf(out, "  %-26s %8s %8s %8s %6s\n", "step (ms)", "p50", "p95", "p99", "n")
+	for _, k := range names {
+		q := s.StepsMs[k]
+		fmt.Fprintf(out, "  %-26s %8.2f %8.2f %8.2f %6d\n", k, q.P50, q.P95, q.P99, q.N)
+	}
+}
+
+// benchTopics are the clusters generated stories belong to.
+var benchTopics = [][]string{
+	{"council", "budget", "transport", "buses", "lanes", "spending", "mayor"},
+	{"hospital", "nurses", "waiting", "patients", "health", "ward", "staff"},
+	{"school", "teachers", "exams", "pupils", "curriculum", "classrooms", "education"},
+	{"harbour", "shipping", "containers", "port", "cranes", "dockworkers", "cargo"},
+	{"football", "league", "striker", "goal", "season", "coach", "stadium"},
+	{"housing", "rents", "tenants", "landlords", "flats", "planning", "construction"},
+	{"river", "flooding", "rainfall", "defences", "residents", "evacuation", "water"},
+	{"airport", "runway", "flights", "passengers", "terminal", "airline", "noise"},
+	{"library", "books", "readers", "archive", "funding", "volunteers", "branch"},
+	{"energy", "prices", "households", "bills", "suppliers", "heating", "winter"},
+}
+
+var benchFiller = strings.Fields("the said on a of and to in for with that it was at by from after as new city year week officials plan local people")
+
+func benchArticleText(cluster, seq int, flag bool) *articlev1.Article {
+	topic := benchTopics[cluster%len(benchTopics)]
+	r := rand.New(rand.NewPCG(uint64(seq), uint64(cluster)))
+	words := func(n int) string {
+		w := make([]string, n)
+		for i := range w {
+			if r.IntN(3) == 0 {
+				w[i] = topic[r.IntN(len(topic))]
+			} else {
+				w[i] = benchFiller[r.IntN(len(benchFiller))]
+			}
+		}
+		return strings.Join(w, " ")
+	}
+	body := words(120) + ".\n\n" + words(100) + "."
+	if flag {
+		body += "\n\nThe plan was reportedly " + words(8) + "."
+	}
+	return &articlev1.Article{
+		Headline: fmt.Sprintf("%s %s story %d on %s", strings.ToUpper(topic[0][:1])+topic[0][1:], topic[1], seq, topic[2]),
+		Dek:      words(15) + ".",
+		Summary:  words(25) + ".",
+		Desk:     "bench",
+		Byline:   "Bench Writer",
+		Tags:     []string{topic[0], topic[1]},
+		Body:     body,
+	}
+}
+
