@@ -176,6 +176,22 @@ func TestEndToEnd(t *testing.T) {
 	if code, feed := httpGet(t, p.site+"/feed.atom"); code != http.StatusOK || !strings.Contains(feed, "<feed") {
 		t.Fatalf("feed %d: %s", code, feed)
 	}
+	// `newsroom trace` shows the real path, read from the events.
+	tr := p.ok(t, "editor", "trace", id, "--nats", p.nats)
+	rest = tr
+	for _, step := range []string{"article.created", "article.submitted", "article.flagged", "flag.decided", "article.cleared", "article.published", "related.updated"} {
+		i := strings.Index(rest, step)
+		if i < 0 {
+			t.Fatalf("trace lacks %s after the previous step:\n%s", step, tr)
+		}
+		rest = rest[i:]
+	}
+	for _, svc := range []string{"drafting", "review", "publishing", "linking"} {
+		if !strings.Contains(tr, svc) {
+			t.Fatalf("trace does not pass through %s:\n%s", svc, tr)
+		}
+	}
+
 	list := p.ok(t, "editor", "article", "list", "--status", "published")
 	if strings.Count(list, "PUBLISHED") != 4 {
 		t.Fatalf("want 4 published articles:\n%s", list)

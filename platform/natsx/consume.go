@@ -10,6 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"newsroom.dev/platform/metrics"
 )
 
 // DLQStream holds messages that a consumer could not handle; their subject
@@ -114,7 +115,15 @@ func Consume(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, ha
 			_ = m.Term()
 			return
 		}
+		if md.NumDelivered > 1 {
+			metrics.Redeliveries.WithLabelValues(cfg.Durable).Inc()
+		}
+		metrics.ConsumerPending.WithLabelValues(cfg.Durable).Set(float64(md.NumPending))
+		began := time.Now()
 		herr := safeHandle(ctx, handler, m)
+		metrics.HandleSeconds.WithLabelValues(cfg.Durable).Observe(time.Since(began).Seconds())
+		outcome := "ack"
+		defer func() { metrics.EventsConsumed.WithLabelValues(cfg.Durable, m.Subject(), outcome).Inc() }()
 		if herr == nil {
 			if err := m.DoubleAck(ctx); err != nil && ctx.Err() == nil {
 				log.Warn("ack failed; the message will be redelivered", "subject", m.Subject(), "err", err)
@@ -131,14 +140,18 @@ func Consume(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, ha
 				}
 			}
 			if err := deadLetter(ctx, js, cfg, m, md, herr); err != nil {
+				outcome = "retry"
 				log.Error("dead-lettering failed; retrying", "subject", m.Subject(), "err", err)
 				_ = m.NakWithDelay(backoff(int(md.NumDelivered)))
 				return
 			}
+			outcome = "dead"
+			metrics.DeadLetters.WithLabelValues(cfg.Durable).Inc()
 			log.Error("dead-lettered", "subject", m.Subject(), "seq", md.Sequence.Stream, "deliveries", md.NumDelivered, "err", herr)
 			_ = m.Term()
 			return
 		}
+		outcome = "retry"
 		log.Warn("handler failed; retrying", "subject", m.Subject(), "seq", md.Sequence.Stream, "deliveries", md.NumDelivered, "err", herr)
 		_ = m.NakWithDelay(backoff(int(md.NumDelivered)))
 	},

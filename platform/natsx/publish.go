@@ -7,6 +7,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
+	"newsroom.dev/platform/metrics"
 )
 
 // Event is one message to publish: a subject, its deterministic id and the
@@ -56,6 +57,7 @@ func publishRaw(ctx context.Context, js jetstream.JetStream, subject, id, typ st
 	if err != nil {
 		return fmt.Errorf("natsx: publish %s (%s): %w", subject, id, err)
 	}
+	metrics.EventsPublished.WithLabelValues(subject).Inc()
 	return nil
 }
 
