@@ -23,10 +23,12 @@ const usage = `newsroom — editorial workflow from draft to published
 
 Run everything locally:
   newsroom dev [--data-dir DIR] [--grpc-addr HOST:PORT] [--http-addr HOST:PORT]
+               [--tls-cert FILE --tls-key FILE]
 
 Client verbs (global: --addr/NEWSROOM_ADDR, --token/NEWSROOM_TOKEN, --json;
 per-service addresses --drafting-addr, --review-addr, --publishing-addr,
---linking-addr or NEWSROOM_<SERVICE>_ADDR override --addr):
+--linking-addr, --audit-addr or NEWSROOM_<SERVICE>_ADDR override --addr;
+TLS: --ca/NEWSROOM_CA, and --cert/--key (NEWSROOM_CERT/KEY) for mutual TLS):
   newsroom draft create FILE                 prints the new article id
   newsroom draft update ID FILE --revision N
   newsroom draft submit ID
@@ -41,12 +43,18 @@ per-service addresses --drafting-addr, --review-addr, --publishing-addr,
   newsroom review note ID --title T --text X   (or --accept, or --remove)
   newsroom review history ID
   newsroom review check FILE
-  newsroom publish ID [--at RFC3339]
+  newsroom publish ID [--at RFC3339] [--embargo RFC3339]
+  newsroom unschedule ID
+  newsroom correct ID --text T
   newsroom unpublish ID --reason T
   newsroom publication ID
   newsroom related ID
+  newsroom archive import PATH              a directory of article files or a .jsonl file (admin)
   newsroom status
+  newsroom webhook add --url U --events E1,E2 [--secret S]   (admin)
+  newsroom webhook list | remove ID | deliveries ID
   newsroom token issue --subject S --role R [--role R2] [--ttl D]   (needs the signing key)
+  newsroom audit list [--article ID] [--subject S] [--since RFC3339] [--limit N]   (admins)
 `
 
 func main() {

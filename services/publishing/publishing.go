@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"newsroom.dev/services/publishing/webhooks"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -56,6 +57,8 @@ type Service struct {
 	sched jetstream.KeyValue
 	live  *index
 	site  *site
+	// hooks delivers publishing events to subscribers' webhooks.
+	hooks *webhooks.Service
 	// passes counts the scheduler's passes over its due times, so tests
 	// can tell that it has looked at the clock since they moved it.
 	passes atomic.Int64
@@ -86,7 +89,11 @@ func New(ctx context.Context, d service.Deps, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{d: d, cfg: cfg, log: log, pubs: pubs, sched: sched, live: newIndex()}
+	hooks, err := webhooks.New(ctx, d, webhooks.Config{})
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{d: d, cfg: cfg, log: log, pubs: pubs, sched: sched, live: newIndex(), hooks: hooks}
 	if s.site, err = newSite(s); err != nil {
 		return nil, err
 	}
@@ -99,6 +106,7 @@ func (s *Service) Name() string { return publishingv1.PublishingService_ServiceD
 // Register adds the RPCs to a gRPC server.
 func (s *Service) Register(r grpc.ServiceRegistrar) {
 	publishingv1.RegisterPublishingServiceServer(r, s)
+	s.hooks.Register(r)
 }
 
 // Handler serves the public website.
@@ -111,6 +119,7 @@ func (s *Service) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	parts := []func(context.Context) error{
+		s.hooks.Run,
 		func(ctx context.Context) error {
 			return natsx.Consume(ctx, s.d.JS, natsx.ConsumerConfig{
 				Stream: events.StreamReview, Durable: "publishing-review", Log: s.log,
