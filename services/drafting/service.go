@@ -137,7 +137,7 @@ func (s *Service) Run(parent context.Context) error {
 	run(natsx.ConsumerConfig{
 		Stream:   events.StreamPublishing,
 		Durable:  StatusConsumer,
-		Subjects: []string{events.ArticleScheduled, events.ArticlePublished, events.ArticleUnpublished},
+		Subjects: []string{events.ArticleScheduled, events.ArticleUnscheduled, events.ArticlePublished, events.ArticleUnpublished},
 	}, s.handleStatus)
 	wg.Go(func() { s.articles.RunRecovery(ctx, s.cfg.RecoveryInterval) })
 

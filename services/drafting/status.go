@@ -17,7 +17,9 @@ import (
 // A statusEvent is another service's event about an article, decoded: its
 // meta and how it changes the article. apply edits a (a copy of the stored
 // article) and reports whether it changed anything; it must decide only
-// from a and the event, so a redelivered event finds nothing to do.
+// from a and the event, so a redelivered event finds nothing to do. A nil
+// apply marks an event about no article of drafting's (an archive import),
+// which is acked and ignored.
 type statusEvent struct {
 	meta  *articlev1.EventMeta
 	apply func(a *articlev1.Article) bool
@@ -84,10 +86,32 @@ func decodeStatusEvent(subject string, data []byte) (*statusEvent, error) {
 		rev := e.GetMeta().GetRevision()
 		at := e.GetPublishAt()
 		return &statusEvent{e.GetMeta(), func(a *articlev1.Article) bool {
+			// A later schedule of a SCHEDULED article moves its time.
+			if a.Revision == rev && a.Status == scheduled {
+				if proto.Equal(a.ScheduledAt, at) {
+					return false
+				}
+				a.ScheduledAt = at
+				return true
+			}
 			if !move(a, rev, scheduled, ready) {
 				return false
 			}
 			a.ScheduledAt = at
+			return true
+		}}, nil
+
+	case events.ArticleUnscheduled:
+		var e publishingv1.ArticleUnscheduled
+		if err := proto.Unmarshal(data, &e); err != nil {
+			return nil, err
+		}
+		rev := e.GetMeta().GetRevision()
+		return &statusEvent{e.GetMeta(), func(a *articlev1.Article) bool {
+			if !move(a, rev, ready, scheduled) {
+				return false
+			}
+			a.ScheduledAt = nil
 			return true
 		}}, nil
 
@@ -97,6 +121,9 @@ func decodeStatusEvent(subject string, data []byte) (*statusEvent, error) {
 			return nil, err
 		}
 		meta, live := e.GetMeta(), e.GetArticle()
+		if e.GetImported() {
+			return &statusEvent{meta: meta}, nil
+		}
 		return &statusEvent{meta, func(a *articlev1.Article) bool { return applyPublished(a, meta, live) }}, nil
 
 	case events.ArticleUnpublished:
@@ -107,6 +134,10 @@ func decodeStatusEvent(subject string, data []byte) (*statusEvent, error) {
 		rev := e.GetMeta().GetRevision()
 		return &statusEvent{e.GetMeta(), func(a *articlev1.Article) bool {
 			// An older publication's take-down must not touch a newer one.
+			// The live copy may come down while a newer revision is READY
+			// (or was SCHEDULED: publishing calls that off first, with an
+			// unscheduled event): that status stays, only the live
+			// revision goes.
 			if rev < a.PublishedRevision {
 				return false
 			}
@@ -140,6 +171,11 @@ func applyPublished(a *articlev1.Article, meta *articlev1.EventMeta, live *artic
 		a.PublicUrl = url
 		changed = true
 	}
+	// Corrections go out with publications; the newsroom sees them here.
+	if !equalCorrections(a.Corrections, live.GetCorrections()) {
+		a.Corrections = live.GetCorrections()
+		changed = true
+	}
 	if a.PublishedAt == nil {
 		// The first publication; a republication keeps it.
 		a.PublishedAt = live.GetPublishedAt()
@@ -158,6 +194,18 @@ func applyPublished(a *articlev1.Article, meta *articlev1.EventMeta, live *artic
 	return changed
 }
 
+func equalCorrections(x, y []*articlev1.Correction) bool {
+	if len(x) != len(y) {
+		return false
+	}
+	for i := range x {
+		if !proto.Equal(x[i], y[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 // handleStatus applies a review or publishing event to the article's
 // status, once: the change is a compare-and-set on the article, and a
 // redelivered event finds it already applied and changes nothing.
@@ -165,6 +213,9 @@ func (s *Service) handleStatus(ctx context.Context, msg jetstream.Msg) error {
 	ev, err := decodeStatusEvent(msg.Subject(), msg.Data())
 	if err != nil {
 		return natsx.Permanent(fmt.Errorf("drafting: decode %s: %w", msg.Subject(), err))
+	}
+	if ev.apply == nil {
+		return nil
 	}
 	id := ev.meta.GetArticleId()
 	if !validID(id) || ev.meta.GetRevision() <= 0 {

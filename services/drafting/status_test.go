@@ -1,9 +1,13 @@
 package drafting
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/grpc/codes"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -12,6 +16,8 @@ import (
 	publishingv1 "newsroom.dev/gen/newsroom/publishing/v1"
 	reviewv1 "newsroom.dev/gen/newsroom/review/v1"
 	"newsroom.dev/platform/events"
+	"newsroom.dev/platform/natsx"
+	"newsroom.dev/platform/testutil"
 )
 
 // Events as review and publishing send them.
@@ -240,4 +246,150 @@ func TestMalformedEventDeadLettered(t *testing.T) {
 	e.inject(events.StreamReview, events.ArticleCleared, "good/1", cleared(a.Id, 1, nil))
 	e.waitStatus(a.Id, articlev1.Status_STATUS_READY)
 	waitDLQ(t, e, 2)
+}
+
+func unscheduledEv(id string, rev int64, at time.Time) *publishingv1.ArticleUnscheduled {
+	return &publishingv1.ArticleUnscheduled{Meta: evMeta(id, rev, "unscheduled"), PublishAt: timestamppb.New(at)}
+}
+
+// TestRescheduleAndUnschedule: a second scheduled event moves the time, an
+// unscheduled one brings the article back to READY, where it can be
+// withdrawn and edited again.
+func TestRescheduleAndUnschedule(t *testing.T) {
+	e := newEnv(t)
+	a := e.create("Planned", "metro")
+	id := a.Id
+	e.submit(id)
+	e.inject(events.StreamReview, events.ArticleCleared, events.ID(id, 1, "cleared", "2"), cleared(id, 1, nil))
+	e.waitStatus(id, articlev1.Status_STATUS_READY)
+
+	first := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
+	e.inject(events.StreamPublishing, events.ArticleScheduled, events.ID(id, 1, "scheduled", "1"), scheduledEv(id, 1, first))
+	e.waitStatus(id, articlev1.Status_STATUS_SCHEDULED)
+	second := first.Add(3 * time.Hour)
+	e.inject(events.StreamPublishing, events.ArticleScheduled, events.ID(id, 1, "scheduled", "2"), scheduledEv(id, 1, second))
+	waitFor(t, e, id, func(g *articlev1.Article) bool { return g.ScheduledAt.AsTime().Equal(second) })
+	if got := e.get(id); got.Status != articlev1.Status_STATUS_SCHEDULED {
+		t.Fatalf("rescheduled: %v", got)
+	}
+	// Scheduled articles cannot be edited or withdrawn until unscheduled.
+	_, err := e.client.WithdrawArticle(e.ctx, &draftingv1.WithdrawArticleRequest{Id: id}, e.writer)
+	wantCode(t, err, codes.FailedPrecondition, "")
+
+	// An unscheduled event for another revision is late and ignored.
+	e.inject(events.StreamPublishing, events.ArticleUnscheduled, events.ID(id, 7, "unscheduled", "3"), unscheduledEv(id, 7, second))
+	e.drained(events.StreamPublishing)
+	if got := e.get(id); got.Status != articlev1.Status_STATUS_SCHEDULED {
+		t.Fatalf("a stale unscheduled event moved the article: %v", got)
+	}
+	e.inject(events.StreamPublishing, events.ArticleUnscheduled, events.ID(id, 1, "unscheduled", "3"), unscheduledEv(id, 1, second))
+	r := e.waitStatus(id, articlev1.Status_STATUS_READY)
+	if r.ScheduledAt != nil {
+		t.Errorf("unscheduled article keeps scheduled_at %v", r.ScheduledAt)
+	}
+	if _, err := e.client.WithdrawArticle(e.ctx, &draftingv1.WithdrawArticleRequest{Id: id}, e.writer); err != nil {
+		t.Fatalf("withdraw after unscheduling: %v", err)
+	}
+	want := []articlev1.Status{articlev1.Status_STATUS_READY, articlev1.Status_STATUS_SCHEDULED, articlev1.Status_STATUS_READY}
+	got := e.statusChanges()
+	if len(got) != len(want) {
+		t.Fatalf("%d status events, want %d: %v", len(got), len(want), got)
+	}
+	for i, ev := range got {
+		if ev.To != want[i] {
+			t.Errorf("status event %d to %v, want %v", i, ev.To, want[i])
+		}
+	}
+}
+
+// TestUnpublishWhileANewerRevisionWaits: the live copy comes down while the
+// next revision is READY (or was SCHEDULED and publishing called that off
+// first): the article keeps its status and loses its live revision.
+func TestUnpublishWhileANewerRevisionWaits(t *testing.T) {
+	e := newEnv(t)
+	a := e.create("Live then corrected", "metro")
+	id := a.Id
+	e.submit(id)
+	e.inject(events.StreamReview, events.ArticleCleared, events.ID(id, 1, "cleared", "2"), cleared(id, 1, nil))
+	r := e.waitStatus(id, articlev1.Status_STATUS_READY)
+	e.inject(events.StreamPublishing, events.ArticlePublished, events.ID(id, 1, "published", "1"), publishedEv(id, 1, "http://site/x", time.Now()))
+	p := e.waitStatus(id, articlev1.Status_STATUS_PUBLISHED)
+	if p.PublishedRevision != r.Revision {
+		t.Fatalf("published: %v", p)
+	}
+	e.update(p, "Live then corrected, take 2")
+	e.submit(id)
+	e.inject(events.StreamReview, events.ArticleCleared, events.ID(id, 2, "cleared", "5"), cleared(id, 2, nil))
+	e.waitStatus(id, articlev1.Status_STATUS_READY)
+	at := time.Now().Add(time.Hour).Truncate(time.Second)
+	e.inject(events.StreamPublishing, events.ArticleScheduled, events.ID(id, 2, "scheduled", "1"), scheduledEv(id, 2, at))
+	e.waitStatus(id, articlev1.Status_STATUS_SCHEDULED)
+
+	// Publishing's take-down: unscheduled for revision 2, then unpublished
+	// for the live revision 1.
+	e.inject(events.StreamPublishing, events.ArticleUnscheduled, events.ID(id, 2, "unscheduled", "2"), unscheduledEv(id, 2, at))
+	e.inject(events.StreamPublishing, events.ArticleUnpublished, events.ID(id, 1, "unpublished", "1"), unpublishedEv(id, 1))
+	u := waitArticle(t, e, id, func(g *articlev1.Article) bool { return g.PublishedRevision == 0 })
+	if u.Status != articlev1.Status_STATUS_READY || u.Revision != 2 || u.ScheduledAt != nil {
+		t.Fatalf("after the take-down: %v", u)
+	}
+	// Revision 2 may go up later.
+	e.inject(events.StreamPublishing, events.ArticlePublished, events.ID(id, 2, "published", "2"), publishedEv(id, 2, "http://site/x", time.Now()))
+	if p := e.waitStatus(id, articlev1.Status_STATUS_PUBLISHED); p.PublishedRevision != 2 {
+		t.Fatalf("republished: %v", p)
+	}
+}
+
+// TestImportedAndCorrectedPublications: an archive import's ArticlePublished
+// names no article of drafting's and is ignored, whatever its id; the
+// corrections a publication carries are copied onto the article.
+func TestImportedAndCorrectedPublications(t *testing.T) {
+	e := newEnv(t)
+	imp := publishedEv("imp-0123456789abcdef0123", 1, "http://site/old", time.Now())
+	e.inject(events.StreamPublishing, events.ArticlePublished, "imp/1", &publishingv1.ArticlePublished{Meta: imp.Meta, Article: imp.Article, Imported: true})
+
+	a := e.create("Corrected later", "metro")
+	id := a.Id
+	e.submit(id)
+	e.inject(events.StreamReview, events.ArticleCleared, events.ID(id, 1, "cleared", "2"), cleared(id, 1, nil))
+	e.waitStatus(id, articlev1.Status_STATUS_READY)
+	e.inject(events.StreamPublishing, events.ArticlePublished, events.ID(id, 1, "published", "1"), publishedEv(id, 1, "http://site/c", time.Now()))
+	e.waitStatus(id, articlev1.Status_STATUS_PUBLISHED)
+	again := publishedEv(id, 1, "http://site/c", time.Now())
+	again.Article.Corrections = []*articlev1.Correction{{Sequence: 1, Text: "Fixed a name.", Time: timestamppb.Now()}}
+	e.inject(events.StreamPublishing, events.ArticlePublished, events.ID(id, 1, "published", "2"), again)
+	got := waitArticle(t, e, id, func(g *articlev1.Article) bool { return len(g.Corrections) == 1 })
+	if got.Corrections[0].Text != "Fixed a name." || got.Status != articlev1.Status_STATUS_PUBLISHED {
+		t.Fatalf("corrected: %v", got)
+	}
+	e.drained(events.StreamPublishing)
+	if n := dlqCount(t, e); n != 0 {
+		t.Fatalf("%d dead letters; the import's event must be acked quietly", n)
+	}
+}
+
+// waitArticle polls until cond holds for the article and returns it.
+func waitArticle(t *testing.T, e *env, id string, cond func(*articlev1.Article) bool) *articlev1.Article {
+	t.Helper()
+	var a *articlev1.Article
+	testutil.Eventually(t, 10*time.Second, "article "+id, func() bool { a = e.get(id); return cond(a) })
+	return a
+}
+
+// dlqCount is how many messages drafting-status dead-lettered.
+func dlqCount(t *testing.T, e *env) uint64 {
+	t.Helper()
+	s, err := e.nats.JS.Stream(e.ctx, natsx.DLQStream)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return 0
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject := natsx.DLQSubject + "." + StatusConsumer
+	info, err := s.Info(e.ctx, jetstream.WithSubjectFilter(subject))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.State.Subjects[subject]
 }

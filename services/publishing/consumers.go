@@ -110,7 +110,11 @@ func (s *Service) handleLinking(ctx context.Context, m jetstream.Msg) error {
 		return natsx.Permanent(fmt.Errorf("publishing: %s without a valid article id", m.Subject()))
 	}
 	_, err := s.pubs.Update(ctx, id, func(cur *publishingv1.Publication, exists bool) (*publishingv1.Publication, []natsx.Event, error) {
-		if !exists || !applyRelated(cur, ev.GetRelated()) {
+		if !exists {
+			return nil, nil, natsx.ErrNoChange
+		}
+		upgrade(cur)
+		if !applyRelated(cur, ev.GetRelated(), s.d.Clock.Now()) {
 			return nil, nil, natsx.ErrNoChange
 		}
 		return cur, nil, nil
@@ -123,16 +127,16 @@ func (s *Service) cleared(ctx context.Context, id string, a *articlev1.Article) 
 	dropped := false
 	_, err := s.pubs.Update(ctx, id, func(cur *publishingv1.Publication, exists bool) (*publishingv1.Publication, []natsx.Event, error) {
 		cur.ArticleId = id
-		x := readExtra(cur)
-		changed, unscheduled := applyCleared(cur, &x, a)
+		upgrade(cur)
+		changed, unscheduled := applyCleared(cur, a)
 		if !changed {
 			return nil, nil, natsx.ErrNoChange
 		}
 		dropped = unscheduled
-		return cur, nil, writeExtra(cur, x)
+		return cur, nil, nil
 	})
 	if err == nil && dropped {
-		s.unschedule(ctx, id)
+		s.dropScheduleKey(ctx, id)
 	}
 	return err
 }
@@ -144,16 +148,16 @@ func (s *Service) superseded(ctx context.Context, id string, ev superseding) err
 	dropped := false
 	_, err := s.pubs.Update(ctx, id, func(cur *publishingv1.Publication, exists bool) (*publishingv1.Publication, []natsx.Event, error) {
 		cur.ArticleId = id
-		x := readExtra(cur)
-		changed, unscheduled := applySuperseded(cur, &x, ev)
+		upgrade(cur)
+		changed, unscheduled := applySuperseded(cur, ev)
 		if !changed {
 			return nil, nil, natsx.ErrNoChange
 		}
 		dropped = unscheduled
-		return cur, nil, writeExtra(cur, x)
+		return cur, nil, nil
 	})
 	if err == nil && dropped {
-		s.unschedule(ctx, id)
+		s.dropScheduleKey(ctx, id)
 	}
 	return err
 }

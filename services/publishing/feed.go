@@ -37,30 +37,26 @@ type atomPerson struct {
 	Name string `xml:"name"`
 }
 
-func (w *site) feed(rw http.ResponseWriter, _ *http.Request) {
+func (w *site) feed(rw http.ResponseWriter, r *http.Request) {
 	base := w.s.cfg.BaseURL
 	f := atomFeed{
-		Title: "Newsroom",
+		Title: siteName,
 		ID:    base + "/",
 		Links: []atomLink{{Href: base + "/feed.atom", Rel: "self", Type: "application/atom+xml"}, {Href: base + "/", Rel: "alternate", Type: "text/html"}},
 	}
-	var newest time.Time
+	_, _, changed := w.s.live.snapshot()
+	newest := time.Unix(0, 0)
 	for _, st := range w.s.live.list() {
-		updated := st.updated
-		if updated.Before(st.published) {
-			updated = st.published
-		}
-		if updated.After(newest) {
-			newest = updated
-		}
+		newest = later(newest, st.updated)
 		link := st.url
 		if link == "" {
 			link = w.s.publicURL(st.id, st.slug)
 		}
 		e := atomEntry{
-			Title:     st.headline,
-			ID:        base + articlePath(st.id, ""), // stable even if the slug changes
-			Updated:   updated.UTC().Format(time.RFC3339),
+			Title: st.headline,
+			ID:    base + articlePath(st.id, ""), // stable even if the slug changes
+			// A republication (an update, a correction) moves updated.
+			Updated:   st.updated.UTC().Format(time.RFC3339),
 			Published: st.published.UTC().Format(time.RFC3339),
 			Links:     []atomLink{{Href: link, Rel: "alternate", Type: "text/html"}},
 			Summary:   st.dek,
@@ -70,18 +66,13 @@ func (w *site) feed(rw http.ResponseWriter, _ *http.Request) {
 		}
 		f.Entries = append(f.Entries, e)
 	}
-	if newest.IsZero() {
-		newest = w.s.d.Clock.Now()
-	}
+	// The feed's own updated time must not depend on when it is asked for
+	// (it would defeat conditional GETs): an empty feed says the epoch.
 	f.Updated = newest.UTC().Format(time.RFC3339)
 	out, err := xml.MarshalIndent(f, "", "  ")
 	if err != nil {
-		w.s.log.Error("atom feed", "err", err)
-		http.Error(rw, "internal error", http.StatusInternalServerError)
+		w.fail(rw, "atom feed", err)
 		return
 	}
-	rw.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
-	rw.Header().Set("Cache-Control", "public, max-age=60")
-	_, _ = rw.Write([]byte(xml.Header))
-	_, _ = rw.Write(out)
+	w.send(rw, r, "application/atom+xml; charset=utf-8", append([]byte(xml.Header), out...), later(newest, changed), "")
 }

@@ -30,6 +30,7 @@ import (
 	"newsroom.dev/platform/grpcx"
 	"newsroom.dev/platform/natsx"
 	"newsroom.dev/platform/testutil"
+	"newsroom.dev/services/linking"
 )
 
 const baseURL = "http://news.test"
@@ -49,6 +50,8 @@ type harness struct {
 	web    *httptest.Server
 	pub    grpc.CallOption // a publisher
 	writer grpc.CallOption // a writer, who may read but not publish
+	editor grpc.CallOption // an editor, who may correct
+	admin  grpc.CallOption // an admin, who may import
 	stop   func()
 }
 
@@ -76,6 +79,8 @@ func start(t *testing.T, dir string, keys *auth.Keyring, clk *clock.Fake) *harne
 		t: t, nats: n, keys: keys, clk: clk, svc: svc,
 		pub:    testutil.As(testutil.Token(t, keys, "pat", auth.Publisher)),
 		writer: testutil.As(testutil.Token(t, keys, "wendy", auth.Writer)),
+		editor: testutil.As(testutil.Token(t, keys, "ed", auth.Editor)),
+		admin:  testutil.As(testutil.Token(t, keys, "ada", auth.Admin)),
 	}
 	conn, stopServe := serve(t, keys, svc)
 	h.client = publishingv1.NewPublishingServiceClient(conn)
@@ -320,4 +325,112 @@ func (h *harness) fetchIfNoneMatch(path, etag string) *http.Response {
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp
+}
+
+// withLinking runs the linking service on h's NATS, as in production: it
+// learns of live stories only from ArticlePublished and ArticleUnpublished,
+// and tells publishing each story's Related News box with RelatedUpdated.
+func (h *harness) withLinking() {
+	h.t.Helper()
+	svc, err := linking.New(context.Background(), testutil.Deps(h.nats, h.keys, h.clk), linking.Config{})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = svc.Run(ctx); close(done) }()
+	h.t.Cleanup(func() { cancel(); <-done })
+}
+
+// goLive has review clear a and publishes it now.
+func (h *harness) goLive(a *articlev1.Article) *publishingv1.Publication {
+	h.t.Helper()
+	h.clear(a)
+	testutil.Eventually(h.t, 10*time.Second, a.GetId()+" to be cleared", func() bool {
+		return h.get(a.GetId()).GetReadyRevision() == a.GetRevision()
+	})
+	p, err := h.publish(a.GetId(), nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if p.GetLiveRevision() != a.GetRevision() {
+		h.t.Fatalf("%s not live: %v", a.GetId(), p)
+	}
+	return p
+}
+
+// newStory is article(id, rev) with its own slug and headline.
+func newStory(id string, rev int64, headline string) *articlev1.Article {
+	a := article(id, rev)
+	a.Headline = headline
+	a.Slug = id + "-story"
+	return a
+}
+
+// publishReq calls PublishArticle with an optional time and embargo.
+func (h *harness) publishReq(id string, at, embargo *time.Time) (*publishingv1.Publication, error) {
+	req := &publishingv1.PublishArticleRequest{ArticleId: id}
+	if at != nil {
+		req.PublishAt = timestamppb.New(*at)
+	}
+	if embargo != nil {
+		req.EmbargoUntil = timestamppb.New(*embargo)
+	}
+	resp, err := h.client.PublishArticle(context.Background(), req, h.pub)
+	return resp.GetPublication(), err
+}
+
+// fetchWith GETs path with extra request headers, without following
+// redirects.
+func (h *harness) fetchWith(path string, header map[string]string) (*http.Response, string) {
+	h.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, h.web.URL+path, nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return resp, string(b)
+}
+
+// decodeAll decodes the PUBLISHING stream's messages on subject into new(T).
+func decodeAll[T proto.Message](h *harness, subject string, newT func() T) []T {
+	h.t.Helper()
+	var out []T
+	for _, m := range h.streamMsgs(subject) {
+		v := newT()
+		if err := proto.Unmarshal(m, v); err != nil {
+			h.t.Fatal(err)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+const ldOpen = `<script type="application/ld+json">`
+
+// splitJSONLD cuts the page's one JSON-LD element out of page and returns
+// the rest of the page and the element's content.
+func splitJSONLD(t *testing.T, page string) (rest, ld string) {
+	t.Helper()
+	if strings.Count(page, ldOpen) != 1 {
+		t.Fatalf("want exactly one JSON-LD element:\n%s", page)
+	}
+	i := strings.Index(page, ldOpen)
+	j := strings.Index(page[i:], "</script>")
+	if j < 0 {
+		t.Fatalf("JSON-LD element not closed:\n%s", page)
+	}
+	return page[:i] + page[i+j+len("</script>"):], page[i+len(ldOpen) : i+j]
 }

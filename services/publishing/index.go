@@ -17,25 +17,30 @@ import (
 // listSize is how many stories the front page and the feed show.
 const listSize = 50
 
-// story is what the front page and the feed need of a live article.
+// story is what the front page, the feed and the sitemaps need of a live
+// article.
 type story struct {
 	id, slug  string
 	headline  string
 	dek       string
 	byline    string
 	url       string
-	published time.Time
-	updated   time.Time
+	published time.Time // first publication
+	updated   time.Time // this revision's publication
 }
 
-// index is the in-memory list of live stories behind "/" and the feed. It
-// is a cache: rebuilt from the publications bucket at start and kept
-// current by watching it, so every replica serves the same site.
+// index is the in-memory list of live stories behind "/", the feed and the
+// sitemaps. It is a cache: rebuilt from the publications bucket at start
+// and kept current by watching it, so every replica serves the same site.
 type index struct {
 	mu     sync.Mutex
 	byID   map[string]story
-	latest []story // newest first, at most listSize
-	dirty  bool    // latest needs recomputing
+	all    []story // newest first
+	dirty  bool    // all needs recomputing
+	newest time.Time
+	// changed is the latest modified_at of any publication seen, live or
+	// not (a take-down changes the lists too): the lists' Last-Modified.
+	changed time.Time
 }
 
 func newIndex() *index { return &index{byID: map[string]story{}} }
@@ -45,6 +50,9 @@ func newIndex() *index { return &index{byID: map[string]story{}} }
 func (ix *index) set(id string, pub *publishingv1.Publication) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if m := pub.GetModifiedAt(); m != nil && m.AsTime().After(ix.changed) {
+		ix.changed = m.AsTime()
+	}
 	a := pub.GetArticle()
 	if pub == nil || pub.GetLiveRevision() == 0 || a == nil {
 		if _, ok := ix.byID[id]; !ok {
@@ -52,24 +60,35 @@ func (ix *index) set(id string, pub *publishingv1.Publication) {
 		}
 		delete(ix.byID, id)
 	} else {
-		ix.byID[id] = story{
+		st := story{
 			id: id, slug: a.GetSlug(), headline: a.GetHeadline(), dek: a.GetDek(), byline: a.GetByline(),
 			url: pub.GetPublicUrl(), published: a.GetPublishedAt().AsTime(), updated: a.GetUpdatedAt().AsTime(),
 		}
+		if st.updated.Before(st.published) {
+			st.updated = st.published
+		}
+		if old, ok := ix.byID[id]; ok && old == st {
+			return
+		}
+		ix.byID[id] = st
 	}
 	ix.dirty = true
 }
 
-// rank recomputes the newest stories, lazily, so loading thousands of
-// records at start sorts once; called with mu held.
+// rank sorts the live stories, lazily, so loading thousands of records at
+// start sorts once. mu must be held.
 func (ix *index) rank() {
 	if !ix.dirty {
 		return
 	}
 	ix.dirty = false
 	all := make([]story, 0, len(ix.byID))
+	ix.newest = time.Time{}
 	for _, s := range ix.byID {
 		all = append(all, s)
+		if s.updated.After(ix.newest) {
+			ix.newest = s.updated
+		}
 	}
 	slices.SortFunc(all, func(a, b story) int {
 		if c := b.published.Compare(a.published); c != 0 {
@@ -77,15 +96,25 @@ func (ix *index) rank() {
 		}
 		return cmp.Compare(a.id, b.id)
 	})
-	ix.latest = all[:min(len(all), listSize)]
+	ix.all = all
 }
 
-// list returns the newest live stories.
+// list returns the newest live stories, at most listSize.
 func (ix *index) list() []story {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.rank()
-	return ix.latest
+	return ix.all[:min(len(ix.all), listSize)]
+}
+
+// snapshot returns every live story, newest first (the slice is shared:
+// do not modify it), the latest update among them, and when the set of
+// publications last changed.
+func (ix *index) snapshot() (all []story, newest, changed time.Time) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.rank()
+	return ix.all, ix.newest, ix.changed
 }
 
 // runIndex loads every publication, then follows changes. The watcher for

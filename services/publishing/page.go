@@ -2,6 +2,8 @@ package publishing
 
 import (
 	"bytes"
+	"cmp"
+	"encoding/json"
 	"html/template"
 	"net/url"
 	"slices"
@@ -13,6 +15,9 @@ import (
 
 	articlev1 "newsroom.dev/gen/newsroom/article/v1"
 )
+
+// siteName is the publication's name in metadata.
+const siteName = "Newsroom"
 
 // markdown renders article bodies. It is goldmark without the unsafe
 // option: raw HTML in a body is dropped and javascript: (and similar)
@@ -47,23 +52,35 @@ func splitBody(body string) (report, sections string) {
 
 // articlePage is what article.html shows.
 type articlePage struct {
-	Title      string
-	Headline   string
-	Dek        string
-	Byline     string
-	Desk       string
-	Published  stamp
-	Updated    stamp
-	Summary    string
-	Report     template.HTML
-	Takeaways  []*articlev1.Takeaway
-	Sections   template.HTML
-	Highlights []string
-	Note       *articlev1.SensitivityNote
-	Kicker     string
-	URL        string
-	ShareEmail string
-	Related    []relatedLink
+	Title       string
+	Headline    string
+	Dek         string
+	Byline      string
+	Desk        string
+	Tags        []string
+	Published   stamp
+	Updated     stamp
+	Modified    stamp // for machines: the page's last change
+	Summary     string
+	Report      template.HTML
+	Takeaways   []*articlev1.Takeaway
+	Sections    template.HTML
+	Highlights  []string
+	Note        *articlev1.SensitivityNote
+	Kicker      string
+	Corrections []correctionItem
+	URL         string // canonical
+	NinjsURL    string
+	Description string // for search engines and link previews
+	JSONLD      template.JS
+	ShareEmail  string
+	Related     []relatedLink
+}
+
+type correctionItem struct {
+	Sequence int32
+	Text     string
+	Time     stamp
 }
 
 // stamp is a time shown to readers and to machines.
@@ -85,8 +102,9 @@ type relatedLink struct {
 	URL      string
 }
 
-// buildArticlePage prepares the live article a for its page.
-func (s *Service) buildArticlePage(a *articlev1.Article, publicURL string) (*articlePage, error) {
+// buildArticlePage prepares the live article a for its page; modified is
+// the page's last change.
+func (s *Service) buildArticlePage(a *articlev1.Article, publicURL string, modified time.Time) (*articlePage, error) {
 	reportMD, sectionsMD := splitBody(a.GetBody())
 	report, err := renderMarkdown(reportMD)
 	if err != nil {
@@ -97,19 +115,23 @@ func (s *Service) buildArticlePage(a *articlev1.Article, publicURL string) (*art
 		return nil, err
 	}
 	p := &articlePage{
-		Title:      a.GetHeadline(),
-		Headline:   a.GetHeadline(),
-		Dek:        a.GetDek(),
-		Byline:     a.GetByline(),
-		Desk:       a.GetDesk(),
-		Published:  newStamp(a.GetPublishedAt().AsTime()),
-		Summary:    a.GetSummary(),
-		Report:     report,
-		Sections:   sections,
-		Highlights: nonEmpty(a.GetHighlights()),
-		Kicker:     a.GetKicker(),
-		URL:        publicURL,
-		ShareEmail: "mailto:?subject=" + mailEscape(a.GetHeadline()) + "&body=" + mailEscape(publicURL),
+		Title:       a.GetHeadline(),
+		Headline:    a.GetHeadline(),
+		Dek:         a.GetDek(),
+		Byline:      a.GetByline(),
+		Desk:        a.GetDesk(),
+		Tags:        nonEmpty(a.GetTags()),
+		Published:   newStamp(a.GetPublishedAt().AsTime()),
+		Modified:    newStamp(later(modified, a.GetUpdatedAt().AsTime())),
+		Summary:     a.GetSummary(),
+		Report:      report,
+		Sections:    sections,
+		Highlights:  nonEmpty(a.GetHighlights()),
+		Kicker:      a.GetKicker(),
+		URL:         publicURL,
+		NinjsURL:    s.cfg.BaseURL + "/articles/" + url.PathEscape(a.GetId()) + ".ninjs.json",
+		Description: description(a),
+		ShareEmail:  "mailto:?subject=" + mailEscape(a.GetHeadline()) + "&body=" + mailEscape(publicURL),
 	}
 	if u := a.GetUpdatedAt().AsTime(); !u.Equal(a.GetPublishedAt().AsTime()) {
 		p.Updated = newStamp(u)
@@ -121,6 +143,9 @@ func (s *Service) buildArticlePage(a *articlev1.Article, publicURL string) (*art
 	}
 	if n := a.GetSensitivityNote(); strings.TrimSpace(n.GetText()) != "" || strings.TrimSpace(n.GetTitle()) != "" {
 		p.Note = n
+	}
+	for _, c := range sortedCorrections(a) {
+		p.Corrections = append(p.Corrections, correctionItem{Sequence: c.GetSequence(), Text: c.GetText(), Time: newStamp(c.GetTime().AsTime())})
 	}
 	// Linking's order stands, except that pinned stories come first.
 	related := slices.Clone(a.GetRelated())
@@ -139,7 +164,88 @@ func (s *Service) buildArticlePage(a *articlev1.Article, publicURL string) (*art
 		}
 		p.Related = append(p.Related, relatedLink{Headline: r.GetHeadline(), URL: relatedURL(r)})
 	}
+	if p.JSONLD, err = newsArticleLD(a, p); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// description is the one-line account of a story that link previews and
+// search engines show: the dek, else the summary.
+func description(a *articlev1.Article) string {
+	if d := strings.TrimSpace(a.GetDek()); d != "" {
+		return d
+	}
+	return strings.Join(strings.Fields(a.GetSummary()), " ")
+}
+
+// sortedCorrections returns a's corrections in sequence order.
+func sortedCorrections(a *articlev1.Article) []*articlev1.Correction {
+	cs := slices.Clone(a.GetCorrections())
+	slices.SortStableFunc(cs, func(x, y *articlev1.Correction) int { return cmp.Compare(x.GetSequence(), y.GetSequence()) })
+	return cs
+}
+
+// The schema.org NewsArticle of a page, as JSON-LD.
+type ldThing struct {
+	Type string `json:"@type"`
+	Name string `json:"name"`
+}
+
+type ldCorrection struct {
+	Type          string `json:"@type"`
+	Text          string `json:"text"`
+	DatePublished string `json:"datePublished,omitempty"`
+}
+
+type ldNewsArticle struct {
+	Context          string         `json:"@context"`
+	Type             string         `json:"@type"`
+	Headline         string         `json:"headline"`
+	Description      string         `json:"description,omitempty"`
+	URL              string         `json:"url"`
+	MainEntityOfPage string         `json:"mainEntityOfPage"`
+	DatePublished    string         `json:"datePublished,omitempty"`
+	DateModified     string         `json:"dateModified,omitempty"`
+	ArticleSection   string         `json:"articleSection,omitempty"`
+	Keywords         []string       `json:"keywords,omitempty"`
+	Author           []ldThing      `json:"author,omitempty"`
+	Publisher        ldThing        `json:"publisher"`
+	Correction       []ldCorrection `json:"correction,omitempty"`
+}
+
+// newsArticleLD renders the page's JSON-LD. encoding/json escapes <, >, &,
+// U+2028 and U+2029, so no text of the article can close the script
+// element or break out of the JSON; the result is data for crawlers, which
+// the site's CSP (no script-src) keeps browsers from running anyway.
+func newsArticleLD(a *articlev1.Article, p *articlePage) (template.JS, error) {
+	ld := ldNewsArticle{
+		Context:          "https://schema.org",
+		Type:             "NewsArticle",
+		Headline:         a.GetHeadline(),
+		Description:      p.Description,
+		URL:              p.URL,
+		MainEntityOfPage: p.URL,
+		DatePublished:    p.Published.Machine,
+		DateModified:     p.Modified.Machine,
+		ArticleSection:   a.GetDesk(),
+		Keywords:         p.Tags,
+		Publisher:        ldThing{Type: "Organization", Name: siteName},
+	}
+	if ld.DateModified == "" {
+		ld.DateModified = ld.DatePublished
+	}
+	if b := strings.TrimSpace(a.GetByline()); b != "" {
+		ld.Author = []ldThing{{Type: "Person", Name: b}}
+	}
+	for _, c := range p.Corrections {
+		ld.Correction = append(ld.Correction, ldCorrection{Type: "CorrectionComment", Text: c.Text, DatePublished: c.Time.Machine})
+	}
+	b, err := json.Marshal(ld)
+	if err != nil {
+		return "", err
+	}
+	return template.JS(b), nil //nolint:gosec // encoding/json output, HTML-escaped
 }
 
 // relatedURL links a related story: its own URL when that is an ordinary

@@ -10,123 +10,163 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
+	articlev1 "newsroom.dev/gen/newsroom/article/v1"
 	publishingv1 "newsroom.dev/gen/newsroom/publishing/v1"
 	"newsroom.dev/platform/events"
 	"newsroom.dev/platform/grpcx"
 	"newsroom.dev/platform/natsx"
 )
 
-// maxReason bounds an unpublish reason; it is an editorial note, not a file.
-const maxReason = 2000
+// Bounds on editorial text: notes, not files.
+const (
+	maxReason     = 2000 // an unpublish reason
+	maxCorrection = 1000 // a correction
+)
 
-// PublishArticle publishes the cleared revision now, or schedules it.
+// PublishArticle publishes the cleared revision now, or schedules it (at
+// publish_at, or at the embargo), or moves its schedule. See planPublish.
 func (s *Service) PublishArticle(ctx context.Context, req *publishingv1.PublishArticleRequest) (*publishingv1.PublishArticleResponse, error) {
 	id := req.GetArticleId()
 	if err := checkID(id); err != nil {
 		return nil, err
 	}
-	var at time.Time
-	later := false
-	if req.GetPublishAt() != nil {
-		if err := req.GetPublishAt().CheckValid(); err != nil {
-			return nil, status.Error(codes.InvalidArgument, "publish_at is not a valid time")
-		}
-		at = req.GetPublishAt().AsTime()
-		later = at.After(s.d.Clock.Now())
+	at, err := optTime(req.GetPublishAt(), "publish_at")
+	if err != nil {
+		return nil, err
 	}
-	if later {
-		return s.scheduleArticle(ctx, id, at)
+	embargo, err := optTime(req.GetEmbargoUntil(), "embargo_until")
+	if err != nil {
+		return nil, err
 	}
-	wasScheduled := false
+	touched := false // the schedule key may need to follow the record
 	pub, err := s.pubs.Update(ctx, id, func(cur *publishingv1.Publication, exists bool) (*publishingv1.Publication, []natsx.Event, error) {
 		if !exists {
 			return nil, nil, natsx.ErrNotFound
 		}
-		x := readExtra(cur)
-		if done, err := checkPublishable(cur, x); err != nil {
+		upgrade(cur)
+		now := s.d.Clock.Now()
+		plan, err := planPublish(cur, at, embargo, now)
+		if err != nil {
 			return nil, nil, err
-		} else if done {
+		}
+		if plan.done {
 			return nil, nil, natsx.ErrNoChange
 		}
-		wasScheduled = cur.GetScheduledAt() != nil
-		ev, err := s.publish(ctx, cur, &x)
-		return cur, ev, err
+		touched = touched || cur.GetScheduledAt() != nil
+		if !plan.at.IsZero() {
+			// The due time goes into the schedule bucket before the record
+			// changes, so a crash in between leaves a schedule that finds
+			// nothing to do rather than a SCHEDULED publication nobody
+			// will fire. reconcileSchedule below puts right whatever a
+			// retry of this function decided differently.
+			touched = true
+			if err := s.putSchedule(ctx, id, plan.at); err != nil {
+				return nil, nil, err
+			}
+			if !schedule(cur, plan.at, embargo) {
+				return nil, nil, natsx.ErrNoChange
+			}
+			return cur, []natsx.Event{s.scheduledEvent(ctx, cur)}, nil
+		}
+		if embargo != nil {
+			cur.EmbargoUntil = timestamppb.New(*embargo)
+		}
+		return cur, s.publish(ctx, cur, toPublish(cur), now), nil
 	})
+	if touched {
+		if err != nil {
+			pub = nil // read the record afresh
+		}
+		s.reconcileSchedule(ctx, id, pub)
+	}
 	if err != nil {
 		return nil, s.rpcError(ctx, "publish article", id, err)
 	}
-	if wasScheduled {
-		s.unschedule(ctx, id)
-	}
-	return &publishingv1.PublishArticleResponse{Publication: public(pub)}, nil
+	return &publishingv1.PublishArticleResponse{Publication: pub}, nil
 }
 
-// publish runs publishNow on cur and returns the ArticlePublished event.
-func (s *Service) publish(ctx context.Context, cur *publishingv1.Publication, x *extra) ([]natsx.Event, error) {
-	id := cur.GetArticleId()
-	live := publishNow(cur, x, s.d.Clock.Now(), s.publicURL(id, x.cleared.GetSlug()))
-	if err := writeExtra(cur, *x); err != nil {
-		return nil, err
+// optTime reads an optional timestamp field.
+func optTime(ts *timestamppb.Timestamp, field string) (*time.Time, error) {
+	if ts == nil {
+		return nil, nil
 	}
+	if err := ts.CheckValid(); err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "%s is not a valid time", field)
+	}
+	t := ts.AsTime()
+	return &t, nil
+}
+
+// publish runs publishNow on cur with src and returns the ArticlePublished
+// event.
+func (s *Service) publish(ctx context.Context, cur *publishingv1.Publication, src *articlev1.Article, now time.Time) []natsx.Event {
+	id := cur.GetArticleId()
+	live := publishNow(cur, src, now, s.publicURL(id, src.GetSlug()))
 	n := strconv.Itoa(int(cur.GetPublishCount()))
 	return []natsx.Event{{
 		Subject: events.ArticlePublished,
 		ID:      events.ID(id, live.GetRevision(), "published", n),
 		Msg: &publishingv1.ArticlePublished{
-			Meta:    s.meta(ctx, id, live.GetRevision(), "published", n),
-			Article: live,
+			Meta:     s.meta(ctx, id, live.GetRevision(), "published", n),
+			Article:  live,
+			Imported: cur.GetImported(),
 		},
-	}}, nil
+	}}
 }
 
-// scheduleArticle sets a publishable article to go live at at. The due time
-// goes into the schedule bucket before the publication changes, so a crash
-// in between leaves a schedule that finds nothing to do rather than a
-// SCHEDULED publication nobody will fire.
-func (s *Service) scheduleArticle(ctx context.Context, id string, at time.Time) (*publishingv1.PublishArticleResponse, error) {
-	cur, _, err := s.pubs.Get(ctx, id)
-	if err != nil {
-		return nil, s.rpcError(ctx, "publish article", id, err)
+// scheduledEvent announces cur's schedule. The schedule sequence makes
+// each change of the schedule a distinct event, so scheduling again at a
+// time used before is not dropped as a duplicate.
+func (s *Service) scheduledEvent(ctx context.Context, cur *publishingv1.Publication) natsx.Event {
+	id, rev := cur.GetArticleId(), cur.GetCleared().GetRevision()
+	n := strconv.Itoa(int(cur.GetScheduleSeq()))
+	ev := &publishingv1.ArticleScheduled{
+		Meta:      s.meta(ctx, id, rev, "scheduled", n),
+		PublishAt: cur.GetScheduledAt(),
 	}
-	if done, err := checkPublishable(cur, readExtra(cur)); err != nil {
-		return nil, s.rpcError(ctx, "publish article", id, err)
-	} else if done {
-		return &publishingv1.PublishArticleResponse{Publication: public(cur)}, nil
+	if e := cur.GetEmbargoUntil(); e != nil && e.AsTime().After(s.d.Clock.Now()) {
+		ev.EmbargoUntil = e
 	}
-	if err := s.putSchedule(ctx, id, at); err != nil {
-		return nil, grpcx.Internal(ctx, s.log, "schedule article", err)
+	return natsx.Event{Subject: events.ArticleScheduled, ID: ev.Meta.Id, Msg: ev}
+}
+
+// unscheduledEvent announces that the schedule of revision rev, due at at,
+// was called off.
+func (s *Service) unscheduledEvent(ctx context.Context, cur *publishingv1.Publication, rev int64, at *timestamppb.Timestamp) natsx.Event {
+	id := cur.GetArticleId()
+	n := strconv.Itoa(int(cur.GetScheduleSeq()))
+	ev := &publishingv1.ArticleUnscheduled{Meta: s.meta(ctx, id, rev, "unscheduled", n), PublishAt: at}
+	return natsx.Event{Subject: events.ArticleUnscheduled, ID: ev.Meta.Id, Msg: ev}
+}
+
+// UnscheduleArticle calls off a scheduled publication.
+func (s *Service) UnscheduleArticle(ctx context.Context, req *publishingv1.UnscheduleArticleRequest) (*publishingv1.UnscheduleArticleResponse, error) {
+	id := req.GetArticleId()
+	if err := checkID(id); err != nil {
+		return nil, err
 	}
 	pub, err := s.pubs.Update(ctx, id, func(cur *publishingv1.Publication, exists bool) (*publishingv1.Publication, []natsx.Event, error) {
 		if !exists {
 			return nil, nil, natsx.ErrNotFound
 		}
-		x := readExtra(cur)
-		if done, err := checkPublishable(cur, x); err != nil {
+		upgrade(cur)
+		at, err := callOff(cur)
+		if err != nil {
 			return nil, nil, err
-		} else if done || !schedule(cur, &x, at) {
-			return nil, nil, natsx.ErrNoChange
 		}
-		rev := x.cleared.GetRevision()
-		extra := []string{strconv.Itoa(int(cur.GetPublishCount())), strconv.FormatInt(at.UnixMilli(), 10)}
-		return cur, []natsx.Event{{
-			Subject: events.ArticleScheduled,
-			ID:      events.ID(id, rev, "scheduled", extra...),
-			Msg: &publishingv1.ArticleScheduled{
-				Meta:      s.meta(ctx, id, rev, "scheduled", extra...),
-				PublishAt: cur.GetScheduledAt(),
-			},
-		}}, nil
+		return cur, []natsx.Event{s.unscheduledEvent(ctx, cur, cur.GetCleared().GetRevision(), at)}, nil
 	})
-	// Whatever happened, the schedule key must match the record.
-	s.reconcileSchedule(ctx, id, pub)
 	if err != nil {
-		return nil, s.rpcError(ctx, "publish article", id, err)
+		return nil, s.rpcError(ctx, "unschedule article", id, err)
 	}
-	return &publishingv1.PublishArticleResponse{Publication: public(pub)}, nil
+	s.reconcileSchedule(ctx, id, pub)
+	return &publishingv1.UnscheduleArticleResponse{Publication: pub}, nil
 }
 
-// UnpublishArticle takes a published article down.
+// UnpublishArticle takes the live copy of an article down, and calls off a
+// newer revision's schedule if there is one.
 func (s *Service) UnpublishArticle(ctx context.Context, req *publishingv1.UnpublishArticleRequest) (*publishingv1.UnpublishArticleResponse, error) {
 	id := req.GetArticleId()
 	if err := checkID(id); err != nil {
@@ -139,29 +179,81 @@ func (s *Service) UnpublishArticle(ctx context.Context, req *publishingv1.Unpubl
 	if len(reason) > maxReason || !utf8.ValidString(reason) {
 		return nil, status.Errorf(codes.InvalidArgument, "reason must be valid UTF-8 of at most %d bytes", maxReason)
 	}
+	dropped := false
 	pub, err := s.pubs.Update(ctx, id, func(cur *publishingv1.Publication, exists bool) (*publishingv1.Publication, []natsx.Event, error) {
 		if !exists {
 			return nil, nil, natsx.ErrNotFound
 		}
+		upgrade(cur)
 		rev := cur.GetLiveRevision()
-		x := readExtra(cur)
-		if err := unpublish(cur, &x, reason); err != nil {
+		at, err := unpublish(cur, reason, s.d.Clock.Now())
+		if err != nil {
 			return nil, nil, err
 		}
+		var out []natsx.Event
+		if dropped = at != nil; dropped {
+			out = append(out, s.unscheduledEvent(ctx, cur, cur.GetCleared().GetRevision(), at))
+		}
 		n := strconv.Itoa(int(cur.GetPublishCount()))
-		return cur, []natsx.Event{{
+		out = append(out, natsx.Event{
 			Subject: events.ArticleUnpublished,
 			ID:      events.ID(id, rev, "unpublished", n),
 			Msg: &publishingv1.ArticleUnpublished{
 				Meta:   s.meta(ctx, id, rev, "unpublished", n),
 				Reason: reason,
 			},
-		}}, nil
+		})
+		return cur, out, nil
 	})
 	if err != nil {
 		return nil, s.rpcError(ctx, "unpublish article", id, err)
 	}
-	return &publishingv1.UnpublishArticleResponse{Publication: public(pub)}, nil
+	if dropped {
+		s.reconcileSchedule(ctx, id, pub)
+	}
+	return &publishingv1.UnpublishArticleResponse{Publication: pub}, nil
+}
+
+// CorrectArticle records a correction of a published article. It does not
+// publish anything: the correction goes out with the next publication,
+// which only a publisher can make (see docs/publishing.md).
+func (s *Service) CorrectArticle(ctx context.Context, req *publishingv1.CorrectArticleRequest) (*publishingv1.CorrectArticleResponse, error) {
+	id := req.GetArticleId()
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	if !utf8.ValidString(req.GetText()) {
+		return nil, status.Error(codes.InvalidArgument, "text must be valid UTF-8")
+	}
+	// A correction is one short paragraph: runs of white space (new lines
+	// included) become one space.
+	text := strings.Join(strings.Fields(req.GetText()), " ")
+	if text == "" {
+		return nil, status.Error(codes.InvalidArgument, "text is required")
+	}
+	if len(text) > maxCorrection {
+		return nil, status.Errorf(codes.InvalidArgument, "text must be at most %d bytes", maxCorrection)
+	}
+	var corr *articlev1.Correction
+	pub, err := s.pubs.Update(ctx, id, func(cur *publishingv1.Publication, exists bool) (*publishingv1.Publication, []natsx.Event, error) {
+		if !exists {
+			return nil, nil, natsx.ErrNotFound
+		}
+		upgrade(cur)
+		c, changed, err := correct(cur, text, s.d.Clock.Now())
+		if err != nil {
+			return nil, nil, err
+		}
+		corr = c
+		if !changed {
+			return nil, nil, natsx.ErrNoChange
+		}
+		return cur, nil, nil
+	})
+	if err != nil {
+		return nil, s.rpcError(ctx, "correct article", id, err)
+	}
+	return &publishingv1.CorrectArticleResponse{Publication: pub, Correction: corr}, nil
 }
 
 // GetPublication returns what publishing knows of an article.
@@ -174,7 +266,8 @@ func (s *Service) GetPublication(ctx context.Context, req *publishingv1.GetPubli
 	if err != nil {
 		return nil, s.rpcError(ctx, "get publication", id, err)
 	}
-	return &publishingv1.GetPublicationResponse{Publication: public(pub)}, nil
+	upgrade(pub)
+	return &publishingv1.GetPublicationResponse{Publication: pub}, nil
 }
 
 func checkID(id string) error {
@@ -189,6 +282,7 @@ func checkID(id string) error {
 
 // rpcError maps the errors of the calls above to clear statuses.
 func (s *Service) rpcError(ctx context.Context, what, id string, err error) error {
+	var emb beforeEmbargo
 	switch {
 	case errors.Is(err, natsx.ErrNotFound):
 		return status.Errorf(codes.NotFound, "publishing has no article %s", id)
@@ -196,6 +290,17 @@ func (s *Service) rpcError(ctx context.Context, what, id string, err error) erro
 		return status.Errorf(codes.FailedPrecondition, "article %s has no cleared revision to publish; review must clear it first", id)
 	case errors.Is(err, errNotPublished):
 		return status.Errorf(codes.FailedPrecondition, "article %s is not published", id)
+	case errors.Is(err, errNotScheduled):
+		return status.Errorf(codes.FailedPrecondition, "article %s is not scheduled", id)
+	case errors.Is(err, errEmbargoLive):
+		return status.Errorf(codes.FailedPrecondition, "article %s is live already; an embargo can only hold back a story that is not public", id)
+	case errors.As(err, &emb):
+		return status.Errorf(codes.FailedPrecondition, "article %s is embargoed until %s; publish_at must not be earlier (leave it out to publish when the embargo lifts)",
+			id, emb.embargo.UTC().Format(time.RFC3339))
+	case errors.Is(err, errNeverPublished):
+		return status.Errorf(codes.FailedPrecondition, "article %s was never published; there is nothing to correct (edit it instead)", id)
+	case errors.Is(err, errCorrectionsNow):
+		return status.Errorf(codes.FailedPrecondition, "article %s has only corrections waiting; they go out with a publication now, and only a cleared revision can be scheduled", id)
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, "canceled")
 	case errors.Is(err, context.DeadlineExceeded):

@@ -2,12 +2,15 @@ package publishing
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/grpc/codes"
 
+	publishingv1 "newsroom.dev/gen/newsroom/publishing/v1"
+	"newsroom.dev/platform/clock"
 	"newsroom.dev/platform/events"
 	"newsroom.dev/platform/testutil"
 )
@@ -118,18 +121,106 @@ func TestScheduleSurvivesRestart(t *testing.T) {
 	if _, err := h.publish("r1", &due); err != nil {
 		t.Fatal(err)
 	}
+	// A second one is due after the restart.
+	h.clear(article("r2", 1))
+	h.waitStatus("r2", ready)
+	due2 := t0.Add(3 * time.Hour)
+	if _, err := h.publish("r2", &due2); err != nil {
+		t.Fatal(err)
+	}
 	h.stop()
 
-	// A new process, on the same store, whose clock is past the due time:
-	// the overdue schedule fires at once.
-	h2 := start(t, dir, keys, nil)
-	h2.clk.Set(t0.Add(time.Hour))
+	// A new process, on the same store, whose clock is past the first due
+	// time (it was due while everything was down): that schedule fires at
+	// once, on start.
+	clk := clock.NewFake(t0.Add(time.Hour))
+	h2 := start(t, dir, keys, clk)
 	p := h2.waitStatus("r1", published)
 	if !p.GetPublishedAt().AsTime().Equal(t0.Add(time.Hour)) {
 		t.Fatalf("after restart: %v", p)
 	}
 	if n := len(h2.published("r1")); n != 1 {
 		t.Fatalf("%d published events, want 1", n)
+	}
+	// The other waits for its time on the new process's clock, then fires.
+	settle(t, h2.svc)
+	if got := h2.get("r2"); got.GetStatus() != scheduled {
+		t.Fatalf("fired early after restart: %v", got)
+	}
+	clk.Set(due2)
+	p = h2.waitStatus("r2", published)
+	if !p.GetPublishedAt().AsTime().Equal(due2) {
+		t.Fatalf("r2 after its time: %v", p)
+	}
+}
+
+func TestRescheduleAndUnschedule(t *testing.T) {
+	h := start(t, "", nil, nil)
+	ctx := context.Background()
+	h.clear(article("rs1", 1))
+	h.waitStatus("rs1", ready)
+	due, later := t0.Add(time.Hour), t0.Add(2*time.Hour)
+	if _, err := h.publish("rs1", &due); err != nil {
+		t.Fatal(err)
+	}
+	// publish --at again moves the schedule.
+	p, err := h.publish("rs1", &later)
+	if err != nil || p.GetStatus() != scheduled || !p.GetScheduledAt().AsTime().Equal(later) {
+		t.Fatalf("reschedule: %v %v", p, err)
+	}
+	if v, _ := h.scheduleKey("rs1"); v != "2026-03-02T11:00:00Z" {
+		t.Fatalf("schedule key after reschedule = %q", v)
+	}
+
+	// Only a publisher may unschedule.
+	_, err = h.client.UnscheduleArticle(ctx, &publishingv1.UnscheduleArticleRequest{ArticleId: "rs1"}, h.writer)
+	wantCode(t, err, codes.PermissionDenied)
+	_, err = h.client.UnscheduleArticle(ctx, &publishingv1.UnscheduleArticleRequest{ArticleId: "nope"}, h.pub)
+	wantCode(t, err, codes.NotFound)
+	resp, err := h.client.UnscheduleArticle(ctx, &publishingv1.UnscheduleArticleRequest{ArticleId: "rs1"}, h.pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := resp.GetPublication(); p.GetStatus() != ready || p.GetScheduledAt() != nil {
+		t.Fatalf("after unscheduling: %v", p)
+	}
+	if _, ok := h.scheduleKey("rs1"); ok {
+		t.Fatal("schedule key left after unscheduling")
+	}
+	_, err = h.client.UnscheduleArticle(ctx, &publishingv1.UnscheduleArticleRequest{ArticleId: "rs1"}, h.pub)
+	wantCode(t, err, codes.FailedPrecondition)
+
+	// Scheduling again at a time used before is a new event, not a
+	// duplicate JetStream drops.
+	if _, err := h.publish("rs1", &later); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.client.UnscheduleArticle(ctx, &publishingv1.UnscheduleArticleRequest{ArticleId: "rs1"}, h.pub); err != nil {
+		t.Fatal(err)
+	}
+	sch := decodeAll(h, events.ArticleScheduled, func() *publishingv1.ArticleScheduled { return &publishingv1.ArticleScheduled{} })
+	var got []string
+	for _, e := range sch {
+		got = append(got, e.GetMeta().GetId()+"@"+e.GetPublishAt().AsTime().Format("15:04"))
+	}
+	if want := []string{"rs1/1/scheduled/1@10:00", "rs1/1/scheduled/2@11:00", "rs1/1/scheduled/4@11:00"}; !slices.Equal(got, want) {
+		t.Fatalf("scheduled events %v, want %v", got, want)
+	}
+	uns := decodeAll(h, events.ArticleUnscheduled, func() *publishingv1.ArticleUnscheduled { return &publishingv1.ArticleUnscheduled{} })
+	if len(uns) != 2 || uns[0].GetMeta().GetId() != "rs1/1/unscheduled/3" || !uns[0].GetPublishAt().AsTime().Equal(later) ||
+		uns[1].GetMeta().GetId() != "rs1/1/unscheduled/5" {
+		t.Fatalf("unscheduled events: %v", uns)
+	}
+
+	// Both times pass: nothing fires.
+	h.clk.Advance(3 * time.Hour)
+	settle(t, h.svc)
+	if p := h.get("rs1"); p.GetStatus() != ready || len(h.published("rs1")) != 0 {
+		t.Fatalf("an unscheduled publication fired: %v", p)
+	}
+	// And it can still be published.
+	if p, err := h.publish("rs1", nil); err != nil || p.GetStatus() != published {
+		t.Fatalf("publish after unscheduling: %v %v", p, err)
 	}
 }
 

@@ -27,9 +27,9 @@ func (s *Service) putSchedule(ctx context.Context, id string, at time.Time) erro
 	return err
 }
 
-// unschedule drops id's schedule key. It is best effort: a stale key only
-// makes the scheduler look at the record and find nothing to do.
-func (s *Service) unschedule(ctx context.Context, id string) {
+// dropScheduleKey drops id's schedule key. It is best effort: a stale key
+// only makes the scheduler look at the record and find nothing to do.
+func (s *Service) dropScheduleKey(ctx context.Context, id string) {
 	if err := s.sched.Delete(ctx, id); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 		s.log.Warn("drop schedule", "article", id, "err", err)
 	}
@@ -51,7 +51,7 @@ func (s *Service) reconcileSchedule(ctx context.Context, id string, pub *publish
 		}
 		return
 	}
-	s.unschedule(ctx, id)
+	s.dropScheduleKey(ctx, id)
 }
 
 // runScheduler fires schedules as they fall due on d.Clock, within a
@@ -136,12 +136,17 @@ func (s *Service) schedule(ctx context.Context, w jetstream.KeyWatcher, pending 
 // retry later.
 func (s *Service) fire(ctx context.Context, id string, d due) bool {
 	pub, err := s.pubs.Update(ctx, id, func(cur *publishingv1.Publication, exists bool) (*publishingv1.Publication, []natsx.Event, error) {
-		x := readExtra(cur)
-		if !exists || cur.GetStatus() != scheduled || x.cleared == nil || cur.GetScheduledAt().AsTime().After(s.d.Clock.Now()) {
+		if !exists {
 			return nil, nil, natsx.ErrNoChange
 		}
-		ev, err := s.publish(ctx, cur, &x)
-		return cur, ev, err
+		upgrade(cur)
+		now := s.d.Clock.Now()
+		src := toPublish(cur)
+		if cur.GetStatus() != scheduled || src == nil || cur.GetScheduledAt().AsTime().After(now) ||
+			(cur.GetEmbargoUntil() != nil && cur.GetEmbargoUntil().AsTime().After(now)) {
+			return nil, nil, natsx.ErrNoChange
+		}
+		return cur, s.publish(ctx, cur, src, now), nil
 	})
 	if err != nil {
 		if ctx.Err() == nil {

@@ -1,8 +1,6 @@
 package publishing
 
 import (
-	"slices"
-
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
@@ -10,85 +8,32 @@ import (
 	publishingv1 "newsroom.dev/gen/newsroom/publishing/v1"
 )
 
-// Publishing needs to remember more about an article than the Publication
-// message has fields for: the cleared revision waiting to go live while an
-// older one is still on the site, and how far the author has moved on, so a
-// late ArticleCleared for a revision already edited or withdrawn is not
-// taken as publishable. Those facts must change in the same compare-and-set
-// as the Publication, so they ride in the record itself as protobuf fields
-// the generated type does not know (proto keeps unknown fields through
-// Unmarshal and Marshal). The field numbers are reserved for this use; if
-// the Publication message gains these fields under the same numbers and
-// types, stored records decode unchanged.
+// The first version of the service kept four facts the Publication message
+// had no fields for as protobuf fields the generated type did not know
+// (numbers 1001–1004, which proto keeps through Unmarshal and Marshal as
+// unknown fields). The message now has real fields for them: cleared (11),
+// seen_revision (12), withdrawn_revision (13) and withdrawn_seq (14).
+// upgrade moves a record written by that version onto the real fields the
+// first time the record is read for a change, so no stored publication
+// loses its cleared revision. Every update function calls it first; it
+// costs nothing on records that have no unknown fields.
 const (
-	fieldCleared           protowire.Number = 1001 // newsroom.article.v1.Article
-	fieldSeenRevision      protowire.Number = 1002 // int64
-	fieldWithdrawnRevision protowire.Number = 1003 // int64
-	fieldWithdrawnSeq      protowire.Number = 1004 // int64
+	legacyCleared           protowire.Number = 1001 // newsroom.article.v1.Article
+	legacySeenRevision      protowire.Number = 1002 // int64
+	legacyWithdrawnRevision protowire.Number = 1003 // int64
+	legacyWithdrawnSeq      protowire.Number = 1004 // int64
 )
 
-// extra is the part of a publication's state kept in reserved fields.
-type extra struct {
-	// cleared is the cleared revision that may still be published, nil when
-	// none is (never cleared, or superseded by the author's later work).
-	cleared *articlev1.Article
-	// seenRevision is the highest revision any drafting or review event
-	// named; a clear of an older revision is stale.
-	seenRevision int64
-	// withdrawnRevision and withdrawnSeq place the latest withdrawal in the
-	// article's history (its state_seq), so a clear of the same revision
-	// made before the withdrawal is stale and one made after is not.
-	withdrawnRevision int64
-	withdrawnSeq      int64
-}
-
-var reserved = []protowire.Number{fieldCleared, fieldSeenRevision, fieldWithdrawnRevision, fieldWithdrawnSeq}
-
-// readExtra decodes the reserved fields of p. Malformed ones are skipped:
-// the worst case is a publication with nothing publishable, which the next
-// clear repairs.
-func readExtra(p *publishingv1.Publication) extra {
-	var x extra
+// upgrade moves the legacy fields of p into its real fields (a real field
+// already set wins) and drops them, keeping any other unknown field. A
+// malformed legacy field is dropped: the worst case is a publication with
+// nothing publishable, which the next clear repairs.
+func upgrade(p *publishingv1.Publication) {
 	b := p.ProtoReflect().GetUnknown()
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			break
-		}
-		b = b[n:]
-		m := protowire.ConsumeFieldValue(num, typ, b)
-		if m < 0 {
-			break
-		}
-		val := b[:m]
-		b = b[m:]
-		switch {
-		case num == fieldCleared && typ == protowire.BytesType:
-			raw, _ := protowire.ConsumeBytes(val)
-			a := &articlev1.Article{}
-			if proto.Unmarshal(raw, a) == nil {
-				x.cleared = a
-			}
-		case typ == protowire.VarintType:
-			v, _ := protowire.ConsumeVarint(val)
-			switch num {
-			case fieldSeenRevision:
-				x.seenRevision = int64(v)
-			case fieldWithdrawnRevision:
-				x.withdrawnRevision = int64(v)
-			case fieldWithdrawnSeq:
-				x.withdrawnSeq = int64(v)
-			}
-		}
+	if len(b) == 0 {
+		return
 	}
-	return x
-}
-
-// writeExtra replaces the reserved fields of p with x, keeping any other
-// unknown fields a newer writer may have added.
-func writeExtra(p *publishingv1.Publication, x extra) error {
-	var out []byte
-	b := p.ProtoReflect().GetUnknown()
+	var keep []byte
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
@@ -98,35 +43,30 @@ func writeExtra(p *publishingv1.Publication, x extra) error {
 		if m < 0 {
 			break
 		}
-		if !slices.Contains(reserved, num) {
-			out = append(out, b[:n+m]...)
-		}
+		field, val := b[:n+m], b[n:n+m]
 		b = b[n+m:]
-	}
-	if x.cleared != nil {
-		raw, err := proto.Marshal(x.cleared)
-		if err != nil {
-			return err
+		switch {
+		case num == legacyCleared && typ == protowire.BytesType:
+			raw, _ := protowire.ConsumeBytes(val)
+			a := &articlev1.Article{}
+			if proto.Unmarshal(raw, a) == nil && p.Cleared == nil {
+				p.Cleared = a
+			}
+		case (num == legacySeenRevision || num == legacyWithdrawnRevision || num == legacyWithdrawnSeq) && typ == protowire.VarintType:
+			v, _ := protowire.ConsumeVarint(val)
+			dst := map[protowire.Number]*int64{
+				legacySeenRevision:      &p.SeenRevision,
+				legacyWithdrawnRevision: &p.WithdrawnRevision,
+				legacyWithdrawnSeq:      &p.WithdrawnSeq,
+			}[num]
+			if *dst == 0 {
+				*dst = int64(v)
+			}
+		case num >= legacyCleared && num <= legacyWithdrawnSeq:
+			// A legacy number with the wrong wire type: drop it.
+		default:
+			keep = append(keep, field...)
 		}
-		out = protowire.AppendTag(out, fieldCleared, protowire.BytesType)
-		out = protowire.AppendBytes(out, raw)
 	}
-	for _, f := range []struct {
-		num protowire.Number
-		v   int64
-	}{{fieldSeenRevision, x.seenRevision}, {fieldWithdrawnRevision, x.withdrawnRevision}, {fieldWithdrawnSeq, x.withdrawnSeq}} {
-		if f.v != 0 {
-			out = protowire.AppendTag(out, f.num, protowire.VarintType)
-			out = protowire.AppendVarint(out, uint64(f.v))
-		}
-	}
-	p.ProtoReflect().SetUnknown(out)
-	return nil
-}
-
-// public returns a copy of p without the reserved fields, as callers see it.
-func public(p *publishingv1.Publication) *publishingv1.Publication {
-	c := proto.Clone(p).(*publishingv1.Publication)
-	c.ProtoReflect().SetUnknown(nil)
-	return c
+	p.ProtoReflect().SetUnknown(keep)
 }

@@ -2,6 +2,7 @@ package publishing
 
 import (
 	"errors"
+	"strings"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -11,16 +12,34 @@ import (
 	publishingv1 "newsroom.dev/gen/newsroom/publishing/v1"
 )
 
-// The state machine of a publication, as pure functions over the record and
-// its extra state, so every rule can be tested without NATS. Callers run
-// them inside Store.Update, which makes each one a compare-and-set.
+// The state machine of a publication, as pure functions over the record,
+// so every rule can be tested without NATS. Callers run them inside
+// Store.Update, which makes each one a compare-and-set. docs/publishing.md
+// describes the rules in prose.
 
 var (
 	// errNotPublishable: no cleared revision may be published now.
 	errNotPublishable = errors.New("publishing: the article has no cleared revision to publish")
-	// errNotPublished: only a published article can be unpublished.
+	// errNotPublished: only a live article can be unpublished.
 	errNotPublished = errors.New("publishing: the article is not published")
+	// errNotScheduled: only a scheduled article can be unscheduled.
+	errNotScheduled = errors.New("publishing: the article is not scheduled")
+	// errEmbargoLive: a live story is public already; no embargo can hold
+	// it back.
+	errEmbargoLive = errors.New("publishing: the article is live; an embargo can only hold back a story that is not public")
+	// errNeverPublished: a correction needs a published story.
+	errNeverPublished = errors.New("publishing: the article was never published")
+	// errCorrectionsNow: only a cleared revision can be scheduled; pending
+	// corrections of the live revision go out with a publication now.
+	errCorrectionsNow = errors.New("publishing: nothing new to schedule")
 )
+
+// beforeEmbargo refuses a publication time earlier than the embargo.
+type beforeEmbargo struct{ embargo time.Time }
+
+func (e beforeEmbargo) Error() string {
+	return "publishing: the article is embargoed until " + e.embargo.UTC().Format(time.RFC3339)
+}
 
 // Status names used below.
 const (
@@ -33,21 +52,22 @@ const (
 
 // deriveStatus computes a publication's status from the facts it records,
 // so no transition can leave the two out of step.
-func deriveStatus(p *publishingv1.Publication, x extra) articlev1.Status {
+func deriveStatus(p *publishingv1.Publication) articlev1.Status {
+	c := p.GetCleared()
 	switch {
-	case x.cleared != nil && p.GetScheduledAt() != nil:
+	case c != nil && p.GetScheduledAt() != nil:
 		return scheduled
 	case p.GetLiveRevision() > 0:
-		if x.cleared != nil && x.cleared.GetRevision() != p.GetLiveRevision() {
+		if c != nil && c.GetRevision() != p.GetLiveRevision() {
 			return ready // a newer revision waits; the live copy stays up
 		}
 		return published
 	case p.GetPublishCount() > 0:
-		if x.cleared != nil && x.cleared.GetRevision() != p.GetArticle().GetRevision() {
+		if c != nil && c.GetRevision() != p.GetArticle().GetRevision() {
 			return ready
 		}
 		return unpublished
-	case x.cleared != nil:
+	case c != nil:
 		return ready
 	}
 	return unspecified
@@ -56,24 +76,26 @@ func deriveStatus(p *publishingv1.Publication, x extra) articlev1.Status {
 // applyCleared records that review cleared article a. It reports whether
 // anything changed and whether a pending schedule was dropped (a newer
 // revision replaces the scheduled one).
-func applyCleared(p *publishingv1.Publication, x *extra, a *articlev1.Article) (changed, unscheduled bool) {
+func applyCleared(p *publishingv1.Publication, a *articlev1.Article) (changed, unscheduled bool) {
 	rev, seq := a.GetRevision(), a.GetStateSeq()
 	c := proto.Clone(a).(*articlev1.Article)
 	c.Related = nil // related stories belong to the article id, not a revision
+	cur := p.GetCleared()
 	switch {
-	case rev < x.seenRevision, rev < p.GetReadyRevision():
+	case rev < p.GetSeenRevision(), rev < p.GetReadyRevision():
 		return false, false // the author has moved on to a later revision
-	case rev == x.withdrawnRevision && seq > 0 && x.withdrawnSeq > seq:
+	case rev == p.GetWithdrawnRevision() && seq > 0 && p.GetWithdrawnSeq() > seq:
 		return false, false // withdrawn after the submission review cleared
-	case x.cleared != nil && rev == x.cleared.GetRevision() && (seq < x.cleared.GetStateSeq() || proto.Equal(c, x.cleared)):
+	case cur != nil && rev == cur.GetRevision() && (seq < cur.GetStateSeq() || proto.Equal(c, cur)):
 		return false, false // a redelivery, or older than what we hold
 	}
-	if x.cleared != nil && x.cleared.GetRevision() != rev && p.GetScheduledAt() != nil {
+	if cur != nil && cur.GetRevision() != rev && p.GetScheduledAt() != nil {
 		p.ScheduledAt = nil
+		p.ScheduleSeq++
 		unscheduled = true
 	}
-	x.cleared = c
-	x.seenRevision = max(x.seenRevision, rev)
+	p.Cleared = c
+	p.SeenRevision = max(p.GetSeenRevision(), rev)
 	p.ReadyRevision = rev
 	if p.GetPublishCount() == 0 {
 		// Never live: the record shows the cleared article.
@@ -81,7 +103,7 @@ func applyCleared(p *publishingv1.Publication, x *extra, a *articlev1.Article) (
 		pre.Related = p.GetArticle().GetRelated()
 		p.Article = pre
 	}
-	p.Status = deriveStatus(p, *x)
+	p.Status = deriveStatus(p)
 	return true, unscheduled
 }
 
@@ -96,36 +118,37 @@ type superseding struct {
 // applySuperseded records ev. The cleared revision stops being publishable
 // when a later revision exists, or when the cleared revision itself was
 // withdrawn after its submission.
-func applySuperseded(p *publishingv1.Publication, x *extra, ev superseding) (changed, unscheduled bool) {
-	if ev.revision > x.seenRevision {
-		x.seenRevision = ev.revision
+func applySuperseded(p *publishingv1.Publication, ev superseding) (changed, unscheduled bool) {
+	if ev.revision > p.GetSeenRevision() {
+		p.SeenRevision = ev.revision
 		changed = true
 	}
-	if ev.withdrawn && (ev.revision > x.withdrawnRevision || ev.revision == x.withdrawnRevision && ev.stateSeq > x.withdrawnSeq) {
-		x.withdrawnRevision, x.withdrawnSeq = ev.revision, ev.stateSeq
+	if ev.withdrawn && (ev.revision > p.GetWithdrawnRevision() || ev.revision == p.GetWithdrawnRevision() && ev.stateSeq > p.GetWithdrawnSeq()) {
+		p.WithdrawnRevision, p.WithdrawnSeq = ev.revision, ev.stateSeq
 		changed = true
 	}
-	if c := x.cleared; c != nil {
+	if c := p.GetCleared(); c != nil {
 		later := ev.revision > c.GetRevision()
 		takenBack := ev.withdrawn && ev.revision == c.GetRevision() && c.GetStateSeq() > 0 && ev.stateSeq > c.GetStateSeq()
 		if later || takenBack {
-			x.cleared = nil
+			p.Cleared = nil
 			changed = true
 			if p.GetScheduledAt() != nil {
 				p.ScheduledAt = nil
+				p.ScheduleSeq++
 				unscheduled = true
 			}
 		}
 	}
 	if changed {
-		p.Status = deriveStatus(p, *x)
+		p.Status = deriveStatus(p)
 	}
 	return changed, unscheduled
 }
 
 // applyRelated stores the Related News list on the article the record
 // shows. It reports false when the list is already there.
-func applyRelated(p *publishingv1.Publication, related []*articlev1.RelatedStory) bool {
+func applyRelated(p *publishingv1.Publication, related []*articlev1.RelatedStory, now time.Time) bool {
 	if p.GetArticle() == nil {
 		return false
 	}
@@ -146,32 +169,105 @@ func applyRelated(p *publishingv1.Publication, related []*articlev1.RelatedStory
 	for i, r := range related {
 		p.Article.Related[i] = proto.Clone(r).(*articlev1.RelatedStory)
 	}
+	if p.GetLiveRevision() > 0 {
+		p.ModifiedAt = timestamppb.New(now)
+	}
 	return true
 }
 
-// checkPublishable says whether PublishArticle may act: done is true for an
-// article already published with nothing newer to publish (the call is a
-// no-op), err is errNotPublishable when there is nothing to publish.
-func checkPublishable(p *publishingv1.Publication, x extra) (done bool, err error) {
-	switch p.GetStatus() {
-	case published:
-		return true, nil
-	case ready, scheduled, unpublished:
-		if x.cleared != nil {
-			return false, nil
+// toPublish returns the article a publication now would put live: the
+// cleared revision when it is not the one live, else, when corrections
+// wait, the live revision again (cleared or not: it was reviewed when it
+// went live). nil means there is nothing to publish.
+func toPublish(p *publishingv1.Publication) *articlev1.Article {
+	c := p.GetCleared()
+	switch {
+	case c != nil && c.GetRevision() != p.GetLiveRevision():
+		return c
+	case p.GetLiveRevision() > 0 && len(p.GetPendingCorrections()) > 0:
+		if c != nil {
+			return c
 		}
+		return p.GetArticle()
 	}
-	return false, errNotPublishable
+	return nil
 }
 
-// publishNow puts the cleared revision live and returns the live article.
-func publishNow(p *publishingv1.Publication, x *extra, now time.Time, url string) *articlev1.Article {
-	live := proto.Clone(x.cleared).(*articlev1.Article)
+// publishPlan is what PublishArticle will do.
+type publishPlan struct {
+	done bool      // nothing to do: the article is live and nothing waits
+	at   time.Time // zero: publish now; else schedule at this time
+}
+
+// planPublish decides what PublishArticle does with p at now, given the
+// request's publish_at and embargo_until (nil when absent). An embargo in
+// force (the request's, else the recorded one) holds the publication back
+// to the embargo time: an explicit earlier time is refused, "now" becomes
+// a schedule at the embargo.
+func planPublish(p *publishingv1.Publication, at, embargo *time.Time, now time.Time) (publishPlan, error) {
+	if embargo != nil && p.GetLiveRevision() > 0 {
+		return publishPlan{}, errEmbargoLive
+	}
+	var emb time.Time
+	if p.GetEmbargoUntil() != nil {
+		emb = p.GetEmbargoUntil().AsTime()
+	}
+	if embargo != nil {
+		emb = *embargo
+	}
+	when := now
+	if at != nil && at.After(now) {
+		when = *at
+	}
+	if emb.After(now) {
+		if at != nil && at.Before(emb) {
+			return publishPlan{}, beforeEmbargo{emb}
+		}
+		if when.Before(emb) {
+			when = emb
+		}
+	}
+	if when.After(now) {
+		if c := p.GetCleared(); c == nil || c.GetRevision() == p.GetLiveRevision() {
+			switch {
+			case p.GetLiveRevision() > 0 && len(p.GetPendingCorrections()) > 0:
+				return publishPlan{}, errCorrectionsNow
+			case p.GetLiveRevision() > 0:
+				return publishPlan{done: true}, nil
+			}
+			return publishPlan{}, errNotPublishable
+		}
+		return publishPlan{at: when}, nil
+	}
+	if toPublish(p) == nil {
+		if p.GetLiveRevision() > 0 {
+			return publishPlan{done: true}, nil
+		}
+		return publishPlan{}, errNotPublishable
+	}
+	return publishPlan{}, nil
+}
+
+// publishNow puts src (what toPublish chose) live at now and returns the
+// live article. Corrections waiting go out with it, numbered after the
+// ones the story already shows, and timed now.
+func publishNow(p *publishingv1.Publication, src *articlev1.Article, now time.Time, url string) *articlev1.Article {
+	live := proto.Clone(src).(*articlev1.Article)
 	live.Related = p.GetArticle().GetRelated()
 	ts := timestamppb.New(now)
 	if p.GetPublishedAt() == nil {
 		p.PublishedAt = ts
 	}
+	var corrections []*articlev1.Correction
+	if p.GetPublishCount() > 0 {
+		corrections = p.GetArticle().GetCorrections()
+	}
+	for _, c := range p.GetPendingCorrections() {
+		c = proto.Clone(c).(*articlev1.Correction)
+		c.Time = ts
+		corrections = append(corrections, c)
+	}
+	live.Corrections = corrections
 	live.Status = published
 	live.PublishedAt = p.GetPublishedAt()
 	live.UpdatedAt = ts
@@ -179,34 +275,88 @@ func publishNow(p *publishingv1.Publication, x *extra, now time.Time, url string
 	live.PublishedRevision = live.GetRevision()
 	live.ScheduledAt = nil
 	p.Article = live
+	p.PendingCorrections = nil
 	p.LiveRevision = live.GetRevision()
 	p.PublishCount++
-	p.ScheduledAt = nil
+	if p.GetScheduledAt() != nil {
+		p.ScheduledAt = nil
+		p.ScheduleSeq++
+	}
 	p.UnpublishReason = ""
 	p.PublicUrl = url
-	p.Status = deriveStatus(p, *x)
+	p.ModifiedAt = ts
+	p.Status = deriveStatus(p)
 	return live
 }
 
-// schedule sets the publication to go live at at. It reports false when it
-// is already scheduled for that time.
-func schedule(p *publishingv1.Publication, x *extra, at time.Time) bool {
-	if p.GetStatus() == scheduled && p.GetScheduledAt().AsTime().Equal(at) {
-		return false
+// schedule sets the publication to go live at at, recording embargo if
+// not nil. It reports false when nothing changes.
+func schedule(p *publishingv1.Publication, at time.Time, embargo *time.Time) bool {
+	changed := false
+	if embargo != nil && (p.GetEmbargoUntil() == nil || !p.GetEmbargoUntil().AsTime().Equal(*embargo)) {
+		p.EmbargoUntil = timestamppb.New(*embargo)
+		changed = true
 	}
-	p.ScheduledAt = timestamppb.New(at)
-	p.Status = deriveStatus(p, *x)
-	return true
+	if p.GetScheduledAt() == nil || !p.GetScheduledAt().AsTime().Equal(at) {
+		p.ScheduledAt = timestamppb.New(at)
+		changed = true
+	}
+	if changed {
+		p.ScheduleSeq++
+	}
+	p.Status = deriveStatus(p)
+	return changed
 }
 
-// unpublish takes a published article down.
-func unpublish(p *publishingv1.Publication, x *extra, reason string) error {
-	if p.GetStatus() != published {
-		return errNotPublished
+// callOff calls off a scheduled publication and returns the time it was
+// set for. The embargo stays.
+func callOff(p *publishingv1.Publication) (*timestamppb.Timestamp, error) {
+	at := p.GetScheduledAt()
+	if at == nil || p.GetStatus() != scheduled {
+		return nil, errNotScheduled
+	}
+	p.ScheduledAt = nil
+	p.ScheduleSeq++
+	p.Status = deriveStatus(p)
+	return at, nil
+}
+
+// unpublish takes the live copy down. A newer revision may be waiting
+// (READY) or scheduled: a scheduled one is called off too, so a timer set
+// before a take-down cannot put the story back up; its time is returned.
+func unpublish(p *publishingv1.Publication, reason string, now time.Time) (dropped *timestamppb.Timestamp, err error) {
+	if p.GetLiveRevision() == 0 || p.GetArticle() == nil {
+		return nil, errNotPublished
+	}
+	if at := p.GetScheduledAt(); at != nil {
+		dropped = at
+		p.ScheduledAt = nil
+		p.ScheduleSeq++
 	}
 	p.LiveRevision = 0
 	p.UnpublishReason = reason
 	p.Article.Status = unpublished
-	p.Status = deriveStatus(p, *x)
-	return nil
+	p.ModifiedAt = timestamppb.New(now)
+	p.Status = deriveStatus(p)
+	return dropped, nil
+}
+
+// correct records a correction to go out with the next publication. The
+// same text as the last correction still waiting is taken as a retry and
+// changes nothing (changed false).
+func correct(p *publishingv1.Publication, text string, now time.Time) (c *articlev1.Correction, changed bool, err error) {
+	if p.GetPublishCount() == 0 {
+		return nil, false, errNeverPublished
+	}
+	pending := p.GetPendingCorrections()
+	if n := len(pending); n > 0 && strings.TrimSpace(pending[n-1].GetText()) == text {
+		return pending[n-1], false, nil
+	}
+	c = &articlev1.Correction{
+		Sequence: int32(len(p.GetArticle().GetCorrections()) + len(pending) + 1),
+		Text:     text,
+		Time:     timestamppb.New(now),
+	}
+	p.PendingCorrections = append(p.PendingCorrections, c)
+	return c, true, nil
 }

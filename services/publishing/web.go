@@ -1,6 +1,7 @@
 package publishing
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -10,6 +11,7 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -33,10 +35,6 @@ type site struct {
 	mux   *http.ServeMux
 	pages map[string]*template.Template
 	css   []byte
-	// version fingerprints the embedded templates and stylesheet; with a
-	// record's KV revision it makes a page's ETag, so a new deploy or any
-	// change to the story (a takedown included) is seen at once.
-	version string
 }
 
 func newSite(s *Service) (*site, error) {
@@ -53,12 +51,12 @@ func newSite(s *Service) (*site, error) {
 		return nil, err
 	}
 	w.css = css
-	if w.version, err = assetsVersion(); err != nil {
-		return nil, err
-	}
 	w.mux.HandleFunc("GET /{$}", w.front)
 	w.mux.HandleFunc("GET /healthz", w.health)
+	w.mux.HandleFunc("GET /robots.txt", w.robots)
 	w.mux.HandleFunc("GET /feed.atom", w.feed)
+	w.mux.HandleFunc("GET /sitemap.xml", w.sitemap)
+	w.mux.HandleFunc("GET /news-sitemap.xml", w.newsSitemap)
 	w.mux.HandleFunc("GET /static/site.css", w.stylesheet)
 	w.mux.HandleFunc("GET /articles/{id}", w.articleShort)
 	w.mux.HandleFunc("GET /articles/{id}/{slug}", w.article)
@@ -82,10 +80,35 @@ func (w *site) health(rw http.ResponseWriter, _ *http.Request) {
 	_, _ = rw.Write([]byte("ok\n"))
 }
 
-func (w *site) stylesheet(rw http.ResponseWriter, _ *http.Request) {
-	rw.Header().Set("Content-Type", "text/css; charset=utf-8")
-	rw.Header().Set("Cache-Control", "public, max-age=3600")
-	_, _ = rw.Write(w.css)
+func (w *site) stylesheet(rw http.ResponseWriter, r *http.Request) {
+	w.send(rw, r, "text/css; charset=utf-8", w.css, time.Time{}, "public, max-age=3600")
+}
+
+// robots points crawlers at the sitemaps.
+func (w *site) robots(rw http.ResponseWriter, r *http.Request) {
+	base := w.s.cfg.BaseURL
+	body := "User-agent: *\nAllow: /\n\nSitemap: " + base + "/sitemap.xml\nSitemap: " + base + "/news-sitemap.xml\n"
+	w.send(rw, r, "text/plain; charset=utf-8", []byte(body), time.Time{}, "")
+}
+
+// send writes a document with an ETag (a hash of the bytes, so any change
+// at all, a new deploy's templates included, is a new tag) and, when
+// modified is known, Last-Modified, and answers conditional GETs
+// (If-None-Match, else If-Modified-Since) with 304 Not Modified.
+// Documents are revalidated on every use (no-cache) unless cache says
+// otherwise: a take-down must reach readers at once.
+func (w *site) send(rw http.ResponseWriter, r *http.Request, contentType string, body []byte, modified time.Time, cache string) {
+	sum := sha256.Sum256(body)
+	h := rw.Header()
+	h.Set("ETag", `"`+hex.EncodeToString(sum[:16])+`"`)
+	h.Set("Content-Type", contentType)
+	if cache == "" {
+		cache = "no-cache"
+	}
+	h.Set("Cache-Control", cache)
+	// ServeContent does the conditional requests (and HEAD and ranges);
+	// it sets Last-Modified from modified unless that is zero.
+	http.ServeContent(rw, r, "", modified.UTC(), bytes.NewReader(body))
 }
 
 // frontItem is one story on the front page.
@@ -99,20 +122,35 @@ func (w *site) front(rw http.ResponseWriter, r *http.Request) {
 	for _, st := range w.s.live.list() {
 		items = append(items, frontItem{Headline: st.headline, Dek: st.dek, Path: articlePath(st.id, st.slug), Published: newStamp(st.published)})
 	}
-	w.render(rw, http.StatusOK, "index.html", struct {
+	_, newest, changed := w.s.live.snapshot()
+	body, err := w.renderBytes("index.html", struct {
 		Title   string
 		Stories []frontItem
 	}{"Latest news", items})
+	if err != nil {
+		w.fail(rw, "front page", err)
+		return
+	}
+	w.send(rw, r, "text/html; charset=utf-8", body, later(newest, changed), "")
+}
+
+// later returns the later of two times.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // live loads the live publication of the article in the path, or answers
-// the request itself (404, 410, 500) and returns nil.
+// the request itself (404 before publication, 410 after a take-down, 500)
+// and returns nil. An embargoed or scheduled story is not live: 404.
 func (w *site) live(rw http.ResponseWriter, r *http.Request, id string) *publishingv1.Publication {
 	if !validID(id) {
 		w.notice(rw, http.StatusNotFound, "Not found", "There is no story here.")
 		return nil
 	}
-	pub, rev, err := w.s.pubs.Get(r.Context(), id)
+	pub, _, err := w.s.pubs.Get(r.Context(), id)
 	switch {
 	case errors.Is(err, natsx.ErrNotFound):
 		w.notice(rw, http.StatusNotFound, "Not found", "There is no story here.")
@@ -122,26 +160,29 @@ func (w *site) live(rw http.ResponseWriter, r *http.Request, id string) *publish
 		w.notice(rw, http.StatusInternalServerError, "Unavailable", "This story cannot be shown right now. Please try again shortly.")
 		return nil
 	case pub.GetLiveRevision() > 0 && pub.GetArticle() != nil:
-		etag := fmt.Sprintf(`"%s-%d-%s"`, id, rev, w.version)
-		rw.Header().Set("ETag", etag)
-		rw.Header().Set("Cache-Control", "no-cache")
-		if r.Header.Get("If-None-Match") == etag {
-			rw.WriteHeader(http.StatusNotModified)
-			return nil
-		}
 		return pub
 	case pub.GetPublishCount() > 0:
-		w.notice(rw, http.StatusGone, "Story removed", "This story has been taken down by the newsroom.")
+		w.notice(rw, http.StatusGone, "Story removed", "This story has been taken down by the newsroom and is no longer available.")
 		return nil
 	}
 	w.notice(rw, http.StatusNotFound, "Not found", "There is no story here.")
 	return nil
 }
 
-// articleShort serves /articles/{id}: the JSON form for "{id}.json", else a
-// redirect to the canonical URL with the slug.
+// modified is the Last-Modified of a live story's documents.
+func modified(pub *publishingv1.Publication) time.Time {
+	return later(pub.GetModifiedAt().AsTime(), pub.GetArticle().GetUpdatedAt().AsTime())
+}
+
+// articleShort serves /articles/{id}: the ninjs form for "{id}.ninjs.json",
+// the JSON form for "{id}.json", else a redirect to the canonical URL with
+// the slug.
 func (w *site) articleShort(rw http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
+	if base, ok := strings.CutSuffix(id, ".ninjs.json"); ok {
+		w.articleNinjs(rw, r, base)
+		return
+	}
 	if base, ok := strings.CutSuffix(id, ".json"); ok {
 		w.articleJSON(rw, r, base)
 		return
@@ -151,7 +192,7 @@ func (w *site) articleShort(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if pub.GetArticle().GetSlug() == "" {
-		w.page(rw, pub)
+		w.page(rw, r, pub)
 		return
 	}
 	http.Redirect(rw, r, articlePath(id, pub.GetArticle().GetSlug()), http.StatusMovedPermanently)
@@ -167,22 +208,26 @@ func (w *site) article(rw http.ResponseWriter, r *http.Request) {
 		http.Redirect(rw, r, articlePath(id, slug), http.StatusMovedPermanently)
 		return
 	}
-	w.page(rw, pub)
+	w.page(rw, r, pub)
 }
 
-func (w *site) page(rw http.ResponseWriter, pub *publishingv1.Publication) {
+func (w *site) page(rw http.ResponseWriter, r *http.Request, pub *publishingv1.Publication) {
 	a := pub.GetArticle()
 	url := pub.GetPublicUrl()
 	if url == "" {
 		url = w.s.publicURL(pub.GetArticleId(), a.GetSlug())
 	}
-	p, err := w.s.buildArticlePage(a, url)
+	p, err := w.s.buildArticlePage(a, url, modified(pub))
 	if err != nil {
-		w.s.log.Error("render article", "article", pub.GetArticleId(), "err", err)
-		w.notice(rw, http.StatusInternalServerError, "Unavailable", "This story cannot be shown right now.")
+		w.fail(rw, "render article "+pub.GetArticleId(), err)
 		return
 	}
-	w.render(rw, http.StatusOK, "article.html", p)
+	body, err := w.renderBytes("article.html", p)
+	if err != nil {
+		w.fail(rw, "render article "+pub.GetArticleId(), err)
+		return
+	}
+	w.send(rw, r, "text/html; charset=utf-8", body, modified(pub), "")
 }
 
 func (w *site) articleJSON(rw http.ResponseWriter, r *http.Request, id string) {
@@ -192,30 +237,29 @@ func (w *site) articleJSON(rw http.ResponseWriter, r *http.Request, id string) {
 	}
 	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(pub.GetArticle())
 	if err != nil {
-		w.s.log.Error("article json", "article", id, "err", err)
-		http.Error(rw, "unavailable", http.StatusInternalServerError)
+		w.fail(rw, "article json "+id, err)
 		return
 	}
-	rw.Header().Set("Content-Type", "application/json; charset=utf-8")
-	_, _ = rw.Write(b)
+	w.send(rw, r, "application/json; charset=utf-8", b, modified(pub), "")
 }
 
-// assetsVersion hashes the embedded assets.
-func assetsVersion() (string, error) {
-	h := sha256.New()
-	err := fs.WalkDir(assets, ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(assets, path)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(h, "%s\x00%d\x00", path, len(b))
-		h.Write(b)
-		return nil
-	})
-	return hex.EncodeToString(h.Sum(nil))[:12], err
+func (w *site) articleNinjs(rw http.ResponseWriter, r *http.Request, id string) {
+	pub := w.live(rw, r, id)
+	if pub == nil {
+		return
+	}
+	b, err := w.s.ninjs(pub)
+	if err != nil {
+		w.fail(rw, "article ninjs "+id, err)
+		return
+	}
+	w.send(rw, r, "application/json; charset=utf-8", b, modified(pub), "")
+}
+
+// fail logs err and answers 500.
+func (w *site) fail(rw http.ResponseWriter, what string, err error) {
+	w.s.log.Error(what, "err", err)
+	w.notice(rw, http.StatusInternalServerError, "Unavailable", "This page cannot be shown right now. Please try again shortly.")
 }
 
 // notice is a short page for errors and removed stories.
@@ -224,16 +268,25 @@ func (w *site) notice(rw http.ResponseWriter, code int, title, text string) {
 	w.render(rw, code, "notice.html", struct{ Title, Text string }{title, text})
 }
 
-// render executes a page into a buffer first, so a template error becomes
+// renderBytes executes a page into a buffer, so a template error becomes
 // a clean 500 rather than half a page.
-func (w *site) render(rw http.ResponseWriter, code int, name string, data any) {
-	var b strings.Builder
+func (w *site) renderBytes(name string, data any) ([]byte, error) {
+	var b bytes.Buffer
 	if err := w.pages[name].ExecuteTemplate(&b, "base", data); err != nil {
+		return nil, fmt.Errorf("render %s: %w", name, err)
+	}
+	return b.Bytes(), nil
+}
+
+// render writes a page with status code, uncached (notices).
+func (w *site) render(rw http.ResponseWriter, code int, name string, data any) {
+	b, err := w.renderBytes(name, data)
+	if err != nil {
 		w.s.log.Error("render page", "page", name, "err", err)
 		http.Error(rw, "internal error", http.StatusInternalServerError)
 		return
 	}
 	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 	rw.WriteHeader(code)
-	_, _ = rw.Write([]byte(b.String()))
+	_, _ = rw.Write(b)
 }

@@ -26,10 +26,13 @@ const (
 )
 
 // ArticleScheduled is published on newsroom.publishing.article.scheduled.
+// A later one for the same article moves the schedule.
 type ArticleScheduled struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Meta          *v1.EventMeta          `protobuf:"bytes,1,opt,name=meta,proto3" json:"meta,omitempty"`
-	PublishAt     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=publish_at,json=publishAt,proto3" json:"publish_at,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Meta      *v1.EventMeta          `protobuf:"bytes,1,opt,name=meta,proto3" json:"meta,omitempty"`
+	PublishAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=publish_at,json=publishAt,proto3" json:"publish_at,omitempty"`
+	// The embargo in force, if any: the story is public nowhere before it.
+	EmbargoUntil  *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=embargo_until,json=embargoUntil,proto3" json:"embargo_until,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -78,19 +81,85 @@ func (x *ArticleScheduled) GetPublishAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *ArticleScheduled) GetEmbargoUntil() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EmbargoUntil
+	}
+	return nil
+}
+
+// ArticleUnscheduled is published on newsroom.publishing.article.unscheduled
+// when a scheduled publication is called off (UnscheduleArticle, or a
+// take-down of the live copy while a newer revision was scheduled). The
+// meta names the revision that was scheduled.
+type ArticleUnscheduled struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Meta  *v1.EventMeta          `protobuf:"bytes,1,opt,name=meta,proto3" json:"meta,omitempty"`
+	// The time it would have gone live.
+	PublishAt     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=publish_at,json=publishAt,proto3" json:"publish_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ArticleUnscheduled) Reset() {
+	*x = ArticleUnscheduled{}
+	mi := &file_newsroom_publishing_v1_events_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ArticleUnscheduled) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ArticleUnscheduled) ProtoMessage() {}
+
+func (x *ArticleUnscheduled) ProtoReflect() protoreflect.Message {
+	mi := &file_newsroom_publishing_v1_events_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ArticleUnscheduled.ProtoReflect.Descriptor instead.
+func (*ArticleUnscheduled) Descriptor() ([]byte, []int) {
+	return file_newsroom_publishing_v1_events_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ArticleUnscheduled) GetMeta() *v1.EventMeta {
+	if x != nil {
+		return x.Meta
+	}
+	return nil
+}
+
+func (x *ArticleUnscheduled) GetPublishAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PublishAt
+	}
+	return nil
+}
+
 // ArticlePublished is published on newsroom.publishing.article.published
 // with the live article, which is what linking indexes.
 type ArticlePublished struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Meta          *v1.EventMeta          `protobuf:"bytes,1,opt,name=meta,proto3" json:"meta,omitempty"`
-	Article       *v1.Article            `protobuf:"bytes,2,opt,name=article,proto3" json:"article,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Meta    *v1.EventMeta          `protobuf:"bytes,1,opt,name=meta,proto3" json:"meta,omitempty"`
+	Article *v1.Article            `protobuf:"bytes,2,opt,name=article,proto3" json:"article,omitempty"`
+	// The story came from an archive import: it has no drafting history.
+	Imported      bool `protobuf:"varint,3,opt,name=imported,proto3" json:"imported,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ArticlePublished) Reset() {
 	*x = ArticlePublished{}
-	mi := &file_newsroom_publishing_v1_events_proto_msgTypes[1]
+	mi := &file_newsroom_publishing_v1_events_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -102,7 +171,7 @@ func (x *ArticlePublished) String() string {
 func (*ArticlePublished) ProtoMessage() {}
 
 func (x *ArticlePublished) ProtoReflect() protoreflect.Message {
-	mi := &file_newsroom_publishing_v1_events_proto_msgTypes[1]
+	mi := &file_newsroom_publishing_v1_events_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -115,7 +184,7 @@ func (x *ArticlePublished) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ArticlePublished.ProtoReflect.Descriptor instead.
 func (*ArticlePublished) Descriptor() ([]byte, []int) {
-	return file_newsroom_publishing_v1_events_proto_rawDescGZIP(), []int{1}
+	return file_newsroom_publishing_v1_events_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *ArticlePublished) GetMeta() *v1.EventMeta {
@@ -132,6 +201,13 @@ func (x *ArticlePublished) GetArticle() *v1.Article {
 	return nil
 }
 
+func (x *ArticlePublished) GetImported() bool {
+	if x != nil {
+		return x.Imported
+	}
+	return false
+}
+
 // ArticleUnpublished is published on newsroom.publishing.article.unpublished.
 type ArticleUnpublished struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -143,7 +219,7 @@ type ArticleUnpublished struct {
 
 func (x *ArticleUnpublished) Reset() {
 	*x = ArticleUnpublished{}
-	mi := &file_newsroom_publishing_v1_events_proto_msgTypes[2]
+	mi := &file_newsroom_publishing_v1_events_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -155,7 +231,7 @@ func (x *ArticleUnpublished) String() string {
 func (*ArticleUnpublished) ProtoMessage() {}
 
 func (x *ArticleUnpublished) ProtoReflect() protoreflect.Message {
-	mi := &file_newsroom_publishing_v1_events_proto_msgTypes[2]
+	mi := &file_newsroom_publishing_v1_events_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -168,7 +244,7 @@ func (x *ArticleUnpublished) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ArticleUnpublished.ProtoReflect.Descriptor instead.
 func (*ArticleUnpublished) Descriptor() ([]byte, []int) {
-	return file_newsroom_publishing_v1_events_proto_rawDescGZIP(), []int{2}
+	return file_newsroom_publishing_v1_events_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ArticleUnpublished) GetMeta() *v1.EventMeta {
@@ -189,14 +265,20 @@ var File_newsroom_publishing_v1_events_proto protoreflect.FileDescriptor
 
 const file_newsroom_publishing_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"#newsroom/publishing/v1/events.proto\x12\x16newsroom.publishing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!newsroom/article/v1/article.proto\"\x81\x01\n" +
+	"#newsroom/publishing/v1/events.proto\x12\x16newsroom.publishing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!newsroom/article/v1/article.proto\"\xc2\x01\n" +
 	"\x10ArticleScheduled\x122\n" +
 	"\x04meta\x18\x01 \x01(\v2\x1e.newsroom.article.v1.EventMetaR\x04meta\x129\n" +
 	"\n" +
-	"publish_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tpublishAt\"~\n" +
+	"publish_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tpublishAt\x12?\n" +
+	"\rembargo_until\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\fembargoUntil\"\x83\x01\n" +
+	"\x12ArticleUnscheduled\x122\n" +
+	"\x04meta\x18\x01 \x01(\v2\x1e.newsroom.article.v1.EventMetaR\x04meta\x129\n" +
+	"\n" +
+	"publish_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tpublishAt\"\x9a\x01\n" +
 	"\x10ArticlePublished\x122\n" +
 	"\x04meta\x18\x01 \x01(\v2\x1e.newsroom.article.v1.EventMetaR\x04meta\x126\n" +
-	"\aarticle\x18\x02 \x01(\v2\x1c.newsroom.article.v1.ArticleR\aarticle\"`\n" +
+	"\aarticle\x18\x02 \x01(\v2\x1c.newsroom.article.v1.ArticleR\aarticle\x12\x1a\n" +
+	"\bimported\x18\x03 \x01(\bR\bimported\"`\n" +
 	"\x12ArticleUnpublished\x122\n" +
 	"\x04meta\x18\x01 \x01(\v2\x1e.newsroom.article.v1.EventMetaR\x04meta\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reasonB\xd9\x01\n" +
@@ -214,26 +296,30 @@ func file_newsroom_publishing_v1_events_proto_rawDescGZIP() []byte {
 	return file_newsroom_publishing_v1_events_proto_rawDescData
 }
 
-var file_newsroom_publishing_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_newsroom_publishing_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_newsroom_publishing_v1_events_proto_goTypes = []any{
 	(*ArticleScheduled)(nil),      // 0: newsroom.publishing.v1.ArticleScheduled
-	(*ArticlePublished)(nil),      // 1: newsroom.publishing.v1.ArticlePublished
-	(*ArticleUnpublished)(nil),    // 2: newsroom.publishing.v1.ArticleUnpublished
-	(*v1.EventMeta)(nil),          // 3: newsroom.article.v1.EventMeta
-	(*timestamppb.Timestamp)(nil), // 4: google.protobuf.Timestamp
-	(*v1.Article)(nil),            // 5: newsroom.article.v1.Article
+	(*ArticleUnscheduled)(nil),    // 1: newsroom.publishing.v1.ArticleUnscheduled
+	(*ArticlePublished)(nil),      // 2: newsroom.publishing.v1.ArticlePublished
+	(*ArticleUnpublished)(nil),    // 3: newsroom.publishing.v1.ArticleUnpublished
+	(*v1.EventMeta)(nil),          // 4: newsroom.article.v1.EventMeta
+	(*timestamppb.Timestamp)(nil), // 5: google.protobuf.Timestamp
+	(*v1.Article)(nil),            // 6: newsroom.article.v1.Article
 }
 var file_newsroom_publishing_v1_events_proto_depIdxs = []int32{
-	3, // 0: newsroom.publishing.v1.ArticleScheduled.meta:type_name -> newsroom.article.v1.EventMeta
-	4, // 1: newsroom.publishing.v1.ArticleScheduled.publish_at:type_name -> google.protobuf.Timestamp
-	3, // 2: newsroom.publishing.v1.ArticlePublished.meta:type_name -> newsroom.article.v1.EventMeta
-	5, // 3: newsroom.publishing.v1.ArticlePublished.article:type_name -> newsroom.article.v1.Article
-	3, // 4: newsroom.publishing.v1.ArticleUnpublished.meta:type_name -> newsroom.article.v1.EventMeta
-	5, // [5:5] is the sub-list for method output_type
-	5, // [5:5] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	4, // 0: newsroom.publishing.v1.ArticleScheduled.meta:type_name -> newsroom.article.v1.EventMeta
+	5, // 1: newsroom.publishing.v1.ArticleScheduled.publish_at:type_name -> google.protobuf.Timestamp
+	5, // 2: newsroom.publishing.v1.ArticleScheduled.embargo_until:type_name -> google.protobuf.Timestamp
+	4, // 3: newsroom.publishing.v1.ArticleUnscheduled.meta:type_name -> newsroom.article.v1.EventMeta
+	5, // 4: newsroom.publishing.v1.ArticleUnscheduled.publish_at:type_name -> google.protobuf.Timestamp
+	4, // 5: newsroom.publishing.v1.ArticlePublished.meta:type_name -> newsroom.article.v1.EventMeta
+	6, // 6: newsroom.publishing.v1.ArticlePublished.article:type_name -> newsroom.article.v1.Article
+	4, // 7: newsroom.publishing.v1.ArticleUnpublished.meta:type_name -> newsroom.article.v1.EventMeta
+	8, // [8:8] is the sub-list for method output_type
+	8, // [8:8] is the sub-list for method input_type
+	8, // [8:8] is the sub-list for extension type_name
+	8, // [8:8] is the sub-list for extension extendee
+	0, // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_newsroom_publishing_v1_events_proto_init() }
@@ -247,7 +333,7 @@ func file_newsroom_publishing_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_newsroom_publishing_v1_events_proto_rawDesc), len(file_newsroom_publishing_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

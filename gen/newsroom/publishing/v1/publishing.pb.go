@@ -25,6 +25,62 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// ImportOutcome is what ImportArticles did with one story.
+type ImportOutcome int32
+
+const (
+	ImportOutcome_IMPORT_OUTCOME_UNSPECIFIED ImportOutcome = 0
+	// Stored as published and announced with ArticlePublished.
+	ImportOutcome_IMPORT_OUTCOME_IMPORTED ImportOutcome = 1
+	// Already imported (an earlier or interrupted run); nothing done.
+	ImportOutcome_IMPORT_OUTCOME_EXISTS ImportOutcome = 2
+	// Not imported; error says why.
+	ImportOutcome_IMPORT_OUTCOME_REJECTED ImportOutcome = 3
+)
+
+// Enum value maps for ImportOutcome.
+var (
+	ImportOutcome_name = map[int32]string{
+		0: "IMPORT_OUTCOME_UNSPECIFIED",
+		1: "IMPORT_OUTCOME_IMPORTED",
+		2: "IMPORT_OUTCOME_EXISTS",
+		3: "IMPORT_OUTCOME_REJECTED",
+	}
+	ImportOutcome_value = map[string]int32{
+		"IMPORT_OUTCOME_UNSPECIFIED": 0,
+		"IMPORT_OUTCOME_IMPORTED":    1,
+		"IMPORT_OUTCOME_EXISTS":      2,
+		"IMPORT_OUTCOME_REJECTED":    3,
+	}
+)
+
+func (x ImportOutcome) Enum() *ImportOutcome {
+	p := new(ImportOutcome)
+	*p = x
+	return p
+}
+
+func (x ImportOutcome) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ImportOutcome) Descriptor() protoreflect.EnumDescriptor {
+	return file_newsroom_publishing_v1_publishing_proto_enumTypes[0].Descriptor()
+}
+
+func (ImportOutcome) Type() protoreflect.EnumType {
+	return &file_newsroom_publishing_v1_publishing_proto_enumTypes[0]
+}
+
+func (x ImportOutcome) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ImportOutcome.Descriptor instead.
+func (ImportOutcome) EnumDescriptor() ([]byte, []int) {
+	return file_newsroom_publishing_v1_publishing_proto_rawDescGZIP(), []int{0}
+}
+
 // Publication is publishing's view of one article.
 type Publication struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
@@ -51,8 +107,24 @@ type Publication struct {
 	// The latest withdrawal: its revision and the article's state_seq then.
 	WithdrawnRevision int64 `protobuf:"varint,13,opt,name=withdrawn_revision,json=withdrawnRevision,proto3" json:"withdrawn_revision,omitempty"`
 	WithdrawnSeq      int64 `protobuf:"varint,14,opt,name=withdrawn_seq,json=withdrawnSeq,proto3" json:"withdrawn_seq,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Nothing of the story is public before this time. It outlives a
+	// schedule (unscheduling keeps it) and is replaced by the next
+	// PublishArticle that names one.
+	EmbargoUntil *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=embargo_until,json=embargoUntil,proto3" json:"embargo_until,omitempty"`
+	// Corrections recorded since the last publication; they go out with the
+	// next one, which numbers them after the live article's corrections.
+	PendingCorrections []*v1.Correction `protobuf:"bytes,16,rep,name=pending_corrections,json=pendingCorrections,proto3" json:"pending_corrections,omitempty"`
+	// Counts changes to the schedule (set, moved, called off); part of the
+	// ids of scheduled and unscheduled events.
+	ScheduleSeq int32 `protobuf:"varint,17,opt,name=schedule_seq,json=scheduleSeq,proto3" json:"schedule_seq,omitempty"`
+	// When something readers can see of the story last changed: it went
+	// live, its Related News box changed, it was taken down. The page's
+	// Last-Modified.
+	ModifiedAt *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=modified_at,json=modifiedAt,proto3" json:"modified_at,omitempty"`
+	// The story came in through ImportArticles, not through drafting.
+	Imported      bool `protobuf:"varint,19,opt,name=imported,proto3" json:"imported,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Publication) Reset() {
@@ -183,11 +255,53 @@ func (x *Publication) GetWithdrawnSeq() int64 {
 	return 0
 }
 
+func (x *Publication) GetEmbargoUntil() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EmbargoUntil
+	}
+	return nil
+}
+
+func (x *Publication) GetPendingCorrections() []*v1.Correction {
+	if x != nil {
+		return x.PendingCorrections
+	}
+	return nil
+}
+
+func (x *Publication) GetScheduleSeq() int32 {
+	if x != nil {
+		return x.ScheduleSeq
+	}
+	return 0
+}
+
+func (x *Publication) GetModifiedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ModifiedAt
+	}
+	return nil
+}
+
+func (x *Publication) GetImported() bool {
+	if x != nil {
+		return x.Imported
+	}
+	return false
+}
+
 type PublishArticleRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	ArticleId string                 `protobuf:"bytes,1,opt,name=article_id,json=articleId,proto3" json:"article_id,omitempty"`
-	// Publish at this time instead of now.
-	PublishAt     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=publish_at,json=publishAt,proto3" json:"publish_at,omitempty"`
+	// Publish at this time instead of now. A time in the past means now.
+	// Before the embargo (this request's or the one recorded) it is refused
+	// with FAILED_PRECONDITION.
+	PublishAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=publish_at,json=publishAt,proto3" json:"publish_at,omitempty"`
+	// Embargo: the story is public nowhere before this time. Without
+	// publish_at the article is scheduled at the embargo (published now if
+	// it has passed). Replaces any embargo recorded before. Refused for a
+	// story that is live.
+	EmbargoUntil  *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=embargo_until,json=embargoUntil,proto3" json:"embargo_until,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -236,6 +350,13 @@ func (x *PublishArticleRequest) GetPublishAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *PublishArticleRequest) GetEmbargoUntil() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EmbargoUntil
+	}
+	return nil
+}
+
 type PublishArticleResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Publication   *Publication           `protobuf:"bytes,1,opt,name=publication,proto3" json:"publication,omitempty"`
@@ -280,6 +401,94 @@ func (x *PublishArticleResponse) GetPublication() *Publication {
 	return nil
 }
 
+type UnscheduleArticleRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ArticleId     string                 `protobuf:"bytes,1,opt,name=article_id,json=articleId,proto3" json:"article_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnscheduleArticleRequest) Reset() {
+	*x = UnscheduleArticleRequest{}
+	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnscheduleArticleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnscheduleArticleRequest) ProtoMessage() {}
+
+func (x *UnscheduleArticleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnscheduleArticleRequest.ProtoReflect.Descriptor instead.
+func (*UnscheduleArticleRequest) Descriptor() ([]byte, []int) {
+	return file_newsroom_publishing_v1_publishing_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *UnscheduleArticleRequest) GetArticleId() string {
+	if x != nil {
+		return x.ArticleId
+	}
+	return ""
+}
+
+type UnscheduleArticleResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Publication   *Publication           `protobuf:"bytes,1,opt,name=publication,proto3" json:"publication,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnscheduleArticleResponse) Reset() {
+	*x = UnscheduleArticleResponse{}
+	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnscheduleArticleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnscheduleArticleResponse) ProtoMessage() {}
+
+func (x *UnscheduleArticleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnscheduleArticleResponse.ProtoReflect.Descriptor instead.
+func (*UnscheduleArticleResponse) Descriptor() ([]byte, []int) {
+	return file_newsroom_publishing_v1_publishing_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *UnscheduleArticleResponse) GetPublication() *Publication {
+	if x != nil {
+		return x.Publication
+	}
+	return nil
+}
+
 type UnpublishArticleRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ArticleId     string                 `protobuf:"bytes,1,opt,name=article_id,json=articleId,proto3" json:"article_id,omitempty"`
@@ -290,7 +499,7 @@ type UnpublishArticleRequest struct {
 
 func (x *UnpublishArticleRequest) Reset() {
 	*x = UnpublishArticleRequest{}
-	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[3]
+	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -302,7 +511,7 @@ func (x *UnpublishArticleRequest) String() string {
 func (*UnpublishArticleRequest) ProtoMessage() {}
 
 func (x *UnpublishArticleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[3]
+	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -315,7 +524,7 @@ func (x *UnpublishArticleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnpublishArticleRequest.ProtoReflect.Descriptor instead.
 func (*UnpublishArticleRequest) Descriptor() ([]byte, []int) {
-	return file_newsroom_publishing_v1_publishing_proto_rawDescGZIP(), []int{3}
+	return file_newsroom_publishing_v1_publishing_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *UnpublishArticleRequest) GetArticleId() string {
@@ -341,7 +550,7 @@ type UnpublishArticleResponse struct {
 
 func (x *UnpublishArticleResponse) Reset() {
 	*x = UnpublishArticleResponse{}
-	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[4]
+	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -353,7 +562,7 @@ func (x *UnpublishArticleResponse) String() string {
 func (*UnpublishArticleResponse) ProtoMessage() {}
 
 func (x *UnpublishArticleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[4]
+	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -366,12 +575,273 @@ func (x *UnpublishArticleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnpublishArticleResponse.ProtoReflect.Descriptor instead.
 func (*UnpublishArticleResponse) Descriptor() ([]byte, []int) {
-	return file_newsroom_publishing_v1_publishing_proto_rawDescGZIP(), []int{4}
+	return file_newsroom_publishing_v1_publishing_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *UnpublishArticleResponse) GetPublication() *Publication {
 	if x != nil {
 		return x.Publication
+	}
+	return nil
+}
+
+type CorrectArticleRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ArticleId string                 `protobuf:"bytes,1,opt,name=article_id,json=articleId,proto3" json:"article_id,omitempty"`
+	// The note readers will see, e.g. "An earlier version misspelled the
+	// mayor's name." Plain text, at most 1000 bytes.
+	Text          string `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CorrectArticleRequest) Reset() {
+	*x = CorrectArticleRequest{}
+	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CorrectArticleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CorrectArticleRequest) ProtoMessage() {}
+
+func (x *CorrectArticleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CorrectArticleRequest.ProtoReflect.Descriptor instead.
+func (*CorrectArticleRequest) Descriptor() ([]byte, []int) {
+	return file_newsroom_publishing_v1_publishing_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *CorrectArticleRequest) GetArticleId() string {
+	if x != nil {
+		return x.ArticleId
+	}
+	return ""
+}
+
+func (x *CorrectArticleRequest) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+type CorrectArticleResponse struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Publication *Publication           `protobuf:"bytes,1,opt,name=publication,proto3" json:"publication,omitempty"`
+	// The correction as recorded, with its sequence number.
+	Correction    *v1.Correction `protobuf:"bytes,2,opt,name=correction,proto3" json:"correction,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CorrectArticleResponse) Reset() {
+	*x = CorrectArticleResponse{}
+	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CorrectArticleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CorrectArticleResponse) ProtoMessage() {}
+
+func (x *CorrectArticleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CorrectArticleResponse.ProtoReflect.Descriptor instead.
+func (*CorrectArticleResponse) Descriptor() ([]byte, []int) {
+	return file_newsroom_publishing_v1_publishing_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *CorrectArticleResponse) GetPublication() *Publication {
+	if x != nil {
+		return x.Publication
+	}
+	return nil
+}
+
+func (x *CorrectArticleResponse) GetCorrection() *v1.Correction {
+	if x != nil {
+		return x.Correction
+	}
+	return nil
+}
+
+type ImportArticlesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Each story as the archive has it: headline and desk required,
+	// published_at required and in the past, id optional (derived from desk,
+	// headline and published_at when empty), slug optional (derived from
+	// the headline).
+	Articles      []*v1.Article `protobuf:"bytes,1,rep,name=articles,proto3" json:"articles,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportArticlesRequest) Reset() {
+	*x = ImportArticlesRequest{}
+	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportArticlesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportArticlesRequest) ProtoMessage() {}
+
+func (x *ImportArticlesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportArticlesRequest.ProtoReflect.Descriptor instead.
+func (*ImportArticlesRequest) Descriptor() ([]byte, []int) {
+	return file_newsroom_publishing_v1_publishing_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ImportArticlesRequest) GetArticles() []*v1.Article {
+	if x != nil {
+		return x.Articles
+	}
+	return nil
+}
+
+type ImportResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The story's id (the one derived, if the request gave none).
+	ArticleId     string        `protobuf:"bytes,1,opt,name=article_id,json=articleId,proto3" json:"article_id,omitempty"`
+	Outcome       ImportOutcome `protobuf:"varint,2,opt,name=outcome,proto3,enum=newsroom.publishing.v1.ImportOutcome" json:"outcome,omitempty"`
+	Error         string        `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportResult) Reset() {
+	*x = ImportResult{}
+	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportResult) ProtoMessage() {}
+
+func (x *ImportResult) ProtoReflect() protoreflect.Message {
+	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportResult.ProtoReflect.Descriptor instead.
+func (*ImportResult) Descriptor() ([]byte, []int) {
+	return file_newsroom_publishing_v1_publishing_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ImportResult) GetArticleId() string {
+	if x != nil {
+		return x.ArticleId
+	}
+	return ""
+}
+
+func (x *ImportResult) GetOutcome() ImportOutcome {
+	if x != nil {
+		return x.Outcome
+	}
+	return ImportOutcome_IMPORT_OUTCOME_UNSPECIFIED
+}
+
+func (x *ImportResult) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+type ImportArticlesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One result per requested article, in the same order.
+	Results       []*ImportResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportArticlesResponse) Reset() {
+	*x = ImportArticlesResponse{}
+	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportArticlesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportArticlesResponse) ProtoMessage() {}
+
+func (x *ImportArticlesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportArticlesResponse.ProtoReflect.Descriptor instead.
+func (*ImportArticlesResponse) Descriptor() ([]byte, []int) {
+	return file_newsroom_publishing_v1_publishing_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ImportArticlesResponse) GetResults() []*ImportResult {
+	if x != nil {
+		return x.Results
 	}
 	return nil
 }
@@ -385,7 +855,7 @@ type GetPublicationRequest struct {
 
 func (x *GetPublicationRequest) Reset() {
 	*x = GetPublicationRequest{}
-	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[5]
+	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -397,7 +867,7 @@ func (x *GetPublicationRequest) String() string {
 func (*GetPublicationRequest) ProtoMessage() {}
 
 func (x *GetPublicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[5]
+	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -410,7 +880,7 @@ func (x *GetPublicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPublicationRequest.ProtoReflect.Descriptor instead.
 func (*GetPublicationRequest) Descriptor() ([]byte, []int) {
-	return file_newsroom_publishing_v1_publishing_proto_rawDescGZIP(), []int{5}
+	return file_newsroom_publishing_v1_publishing_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetPublicationRequest) GetArticleId() string {
@@ -429,7 +899,7 @@ type GetPublicationResponse struct {
 
 func (x *GetPublicationResponse) Reset() {
 	*x = GetPublicationResponse{}
-	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[6]
+	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -441,7 +911,7 @@ func (x *GetPublicationResponse) String() string {
 func (*GetPublicationResponse) ProtoMessage() {}
 
 func (x *GetPublicationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[6]
+	mi := &file_newsroom_publishing_v1_publishing_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -454,7 +924,7 @@ func (x *GetPublicationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPublicationResponse.ProtoReflect.Descriptor instead.
 func (*GetPublicationResponse) Descriptor() ([]byte, []int) {
-	return file_newsroom_publishing_v1_publishing_proto_rawDescGZIP(), []int{6}
+	return file_newsroom_publishing_v1_publishing_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetPublicationResponse) GetPublication() *Publication {
@@ -468,7 +938,7 @@ var File_newsroom_publishing_v1_publishing_proto protoreflect.FileDescriptor
 
 const file_newsroom_publishing_v1_publishing_proto_rawDesc = "" +
 	"\n" +
-	"'newsroom/publishing/v1/publishing.proto\x12\x16newsroom.publishing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!newsroom/article/v1/article.proto\"\x83\x05\n" +
+	"'newsroom/publishing/v1/publishing.proto\x12\x16newsroom.publishing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!newsroom/article/v1/article.proto\"\x92\a\n" +
 	"\vPublication\x12\x1d\n" +
 	"\n" +
 	"article_id\x18\x01 \x01(\tR\tarticleId\x123\n" +
@@ -486,28 +956,66 @@ const file_newsroom_publishing_v1_publishing_proto_rawDesc = "" +
 	"\acleared\x18\v \x01(\v2\x1c.newsroom.article.v1.ArticleR\acleared\x12#\n" +
 	"\rseen_revision\x18\f \x01(\x03R\fseenRevision\x12-\n" +
 	"\x12withdrawn_revision\x18\r \x01(\x03R\x11withdrawnRevision\x12#\n" +
-	"\rwithdrawn_seq\x18\x0e \x01(\x03R\fwithdrawnSeq\"q\n" +
+	"\rwithdrawn_seq\x18\x0e \x01(\x03R\fwithdrawnSeq\x12?\n" +
+	"\rembargo_until\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\fembargoUntil\x12P\n" +
+	"\x13pending_corrections\x18\x10 \x03(\v2\x1f.newsroom.article.v1.CorrectionR\x12pendingCorrections\x12!\n" +
+	"\fschedule_seq\x18\x11 \x01(\x05R\vscheduleSeq\x12;\n" +
+	"\vmodified_at\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"modifiedAt\x12\x1a\n" +
+	"\bimported\x18\x13 \x01(\bR\bimported\"\xb2\x01\n" +
 	"\x15PublishArticleRequest\x12\x1d\n" +
 	"\n" +
 	"article_id\x18\x01 \x01(\tR\tarticleId\x129\n" +
 	"\n" +
-	"publish_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tpublishAt\"_\n" +
+	"publish_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tpublishAt\x12?\n" +
+	"\rembargo_until\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\fembargoUntil\"_\n" +
 	"\x16PublishArticleResponse\x12E\n" +
+	"\vpublication\x18\x01 \x01(\v2#.newsroom.publishing.v1.PublicationR\vpublication\"9\n" +
+	"\x18UnscheduleArticleRequest\x12\x1d\n" +
+	"\n" +
+	"article_id\x18\x01 \x01(\tR\tarticleId\"b\n" +
+	"\x19UnscheduleArticleResponse\x12E\n" +
 	"\vpublication\x18\x01 \x01(\v2#.newsroom.publishing.v1.PublicationR\vpublication\"P\n" +
 	"\x17UnpublishArticleRequest\x12\x1d\n" +
 	"\n" +
 	"article_id\x18\x01 \x01(\tR\tarticleId\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\"a\n" +
 	"\x18UnpublishArticleResponse\x12E\n" +
-	"\vpublication\x18\x01 \x01(\v2#.newsroom.publishing.v1.PublicationR\vpublication\"6\n" +
+	"\vpublication\x18\x01 \x01(\v2#.newsroom.publishing.v1.PublicationR\vpublication\"J\n" +
+	"\x15CorrectArticleRequest\x12\x1d\n" +
+	"\n" +
+	"article_id\x18\x01 \x01(\tR\tarticleId\x12\x12\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text\"\xa0\x01\n" +
+	"\x16CorrectArticleResponse\x12E\n" +
+	"\vpublication\x18\x01 \x01(\v2#.newsroom.publishing.v1.PublicationR\vpublication\x12?\n" +
+	"\n" +
+	"correction\x18\x02 \x01(\v2\x1f.newsroom.article.v1.CorrectionR\n" +
+	"correction\"Q\n" +
+	"\x15ImportArticlesRequest\x128\n" +
+	"\barticles\x18\x01 \x03(\v2\x1c.newsroom.article.v1.ArticleR\barticles\"\x84\x01\n" +
+	"\fImportResult\x12\x1d\n" +
+	"\n" +
+	"article_id\x18\x01 \x01(\tR\tarticleId\x12?\n" +
+	"\aoutcome\x18\x02 \x01(\x0e2%.newsroom.publishing.v1.ImportOutcomeR\aoutcome\x12\x14\n" +
+	"\x05error\x18\x03 \x01(\tR\x05error\"X\n" +
+	"\x16ImportArticlesResponse\x12>\n" +
+	"\aresults\x18\x01 \x03(\v2$.newsroom.publishing.v1.ImportResultR\aresults\"6\n" +
 	"\x15GetPublicationRequest\x12\x1d\n" +
 	"\n" +
 	"article_id\x18\x01 \x01(\tR\tarticleId\"_\n" +
 	"\x16GetPublicationResponse\x12E\n" +
-	"\vpublication\x18\x01 \x01(\v2#.newsroom.publishing.v1.PublicationR\vpublication2\xec\x02\n" +
+	"\vpublication\x18\x01 \x01(\v2#.newsroom.publishing.v1.PublicationR\vpublication*\x84\x01\n" +
+	"\rImportOutcome\x12\x1e\n" +
+	"\x1aIMPORT_OUTCOME_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17IMPORT_OUTCOME_IMPORTED\x10\x01\x12\x19\n" +
+	"\x15IMPORT_OUTCOME_EXISTS\x10\x02\x12\x1b\n" +
+	"\x17IMPORT_OUTCOME_REJECTED\x10\x032\xc8\x05\n" +
 	"\x11PublishingService\x12o\n" +
-	"\x0ePublishArticle\x12-.newsroom.publishing.v1.PublishArticleRequest\x1a..newsroom.publishing.v1.PublishArticleResponse\x12u\n" +
+	"\x0ePublishArticle\x12-.newsroom.publishing.v1.PublishArticleRequest\x1a..newsroom.publishing.v1.PublishArticleResponse\x12x\n" +
+	"\x11UnscheduleArticle\x120.newsroom.publishing.v1.UnscheduleArticleRequest\x1a1.newsroom.publishing.v1.UnscheduleArticleResponse\x12u\n" +
 	"\x10UnpublishArticle\x12/.newsroom.publishing.v1.UnpublishArticleRequest\x1a0.newsroom.publishing.v1.UnpublishArticleResponse\x12o\n" +
+	"\x0eCorrectArticle\x12-.newsroom.publishing.v1.CorrectArticleRequest\x1a..newsroom.publishing.v1.CorrectArticleResponse\x12o\n" +
+	"\x0eImportArticles\x12-.newsroom.publishing.v1.ImportArticlesRequest\x1a..newsroom.publishing.v1.ImportArticlesResponse\x12o\n" +
 	"\x0eGetPublication\x12-.newsroom.publishing.v1.GetPublicationRequest\x1a..newsroom.publishing.v1.GetPublicationResponseB\xdd\x01\n" +
 	"\x1acom.newsroom.publishing.v1B\x0fPublishingProtoP\x01Z4newsroom.dev/gen/newsroom/publishing/v1;publishingv1\xa2\x02\x03NPX\xaa\x02\x16Newsroom.Publishing.V1\xca\x02\x16Newsroom\\Publishing\\V1\xe2\x02\"Newsroom\\Publishing\\V1\\GPBMetadata\xea\x02\x18Newsroom::Publishing::V1b\x06proto3"
 
@@ -523,40 +1031,66 @@ func file_newsroom_publishing_v1_publishing_proto_rawDescGZIP() []byte {
 	return file_newsroom_publishing_v1_publishing_proto_rawDescData
 }
 
-var file_newsroom_publishing_v1_publishing_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_newsroom_publishing_v1_publishing_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_newsroom_publishing_v1_publishing_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_newsroom_publishing_v1_publishing_proto_goTypes = []any{
-	(*Publication)(nil),              // 0: newsroom.publishing.v1.Publication
-	(*PublishArticleRequest)(nil),    // 1: newsroom.publishing.v1.PublishArticleRequest
-	(*PublishArticleResponse)(nil),   // 2: newsroom.publishing.v1.PublishArticleResponse
-	(*UnpublishArticleRequest)(nil),  // 3: newsroom.publishing.v1.UnpublishArticleRequest
-	(*UnpublishArticleResponse)(nil), // 4: newsroom.publishing.v1.UnpublishArticleResponse
-	(*GetPublicationRequest)(nil),    // 5: newsroom.publishing.v1.GetPublicationRequest
-	(*GetPublicationResponse)(nil),   // 6: newsroom.publishing.v1.GetPublicationResponse
-	(v1.Status)(0),                   // 7: newsroom.article.v1.Status
-	(*timestamppb.Timestamp)(nil),    // 8: google.protobuf.Timestamp
-	(*v1.Article)(nil),               // 9: newsroom.article.v1.Article
+	(ImportOutcome)(0),                // 0: newsroom.publishing.v1.ImportOutcome
+	(*Publication)(nil),               // 1: newsroom.publishing.v1.Publication
+	(*PublishArticleRequest)(nil),     // 2: newsroom.publishing.v1.PublishArticleRequest
+	(*PublishArticleResponse)(nil),    // 3: newsroom.publishing.v1.PublishArticleResponse
+	(*UnscheduleArticleRequest)(nil),  // 4: newsroom.publishing.v1.UnscheduleArticleRequest
+	(*UnscheduleArticleResponse)(nil), // 5: newsroom.publishing.v1.UnscheduleArticleResponse
+	(*UnpublishArticleRequest)(nil),   // 6: newsroom.publishing.v1.UnpublishArticleRequest
+	(*UnpublishArticleResponse)(nil),  // 7: newsroom.publishing.v1.UnpublishArticleResponse
+	(*CorrectArticleRequest)(nil),     // 8: newsroom.publishing.v1.CorrectArticleRequest
+	(*CorrectArticleResponse)(nil),    // 9: newsroom.publishing.v1.CorrectArticleResponse
+	(*ImportArticlesRequest)(nil),     // 10: newsroom.publishing.v1.ImportArticlesRequest
+	(*ImportResult)(nil),              // 11: newsroom.publishing.v1.ImportResult
+	(*ImportArticlesResponse)(nil),    // 12: newsroom.publishing.v1.ImportArticlesResponse
+	(*GetPublicationRequest)(nil),     // 13: newsroom.publishing.v1.GetPublicationRequest
+	(*GetPublicationResponse)(nil),    // 14: newsroom.publishing.v1.GetPublicationResponse
+	(v1.Status)(0),                    // 15: newsroom.article.v1.Status
+	(*timestamppb.Timestamp)(nil),     // 16: google.protobuf.Timestamp
+	(*v1.Article)(nil),                // 17: newsroom.article.v1.Article
+	(*v1.Correction)(nil),             // 18: newsroom.article.v1.Correction
 }
 var file_newsroom_publishing_v1_publishing_proto_depIdxs = []int32{
-	7,  // 0: newsroom.publishing.v1.Publication.status:type_name -> newsroom.article.v1.Status
-	8,  // 1: newsroom.publishing.v1.Publication.scheduled_at:type_name -> google.protobuf.Timestamp
-	8,  // 2: newsroom.publishing.v1.Publication.published_at:type_name -> google.protobuf.Timestamp
-	9,  // 3: newsroom.publishing.v1.Publication.article:type_name -> newsroom.article.v1.Article
-	9,  // 4: newsroom.publishing.v1.Publication.cleared:type_name -> newsroom.article.v1.Article
-	8,  // 5: newsroom.publishing.v1.PublishArticleRequest.publish_at:type_name -> google.protobuf.Timestamp
-	0,  // 6: newsroom.publishing.v1.PublishArticleResponse.publication:type_name -> newsroom.publishing.v1.Publication
-	0,  // 7: newsroom.publishing.v1.UnpublishArticleResponse.publication:type_name -> newsroom.publishing.v1.Publication
-	0,  // 8: newsroom.publishing.v1.GetPublicationResponse.publication:type_name -> newsroom.publishing.v1.Publication
-	1,  // 9: newsroom.publishing.v1.PublishingService.PublishArticle:input_type -> newsroom.publishing.v1.PublishArticleRequest
-	3,  // 10: newsroom.publishing.v1.PublishingService.UnpublishArticle:input_type -> newsroom.publishing.v1.UnpublishArticleRequest
-	5,  // 11: newsroom.publishing.v1.PublishingService.GetPublication:input_type -> newsroom.publishing.v1.GetPublicationRequest
-	2,  // 12: newsroom.publishing.v1.PublishingService.PublishArticle:output_type -> newsroom.publishing.v1.PublishArticleResponse
-	4,  // 13: newsroom.publishing.v1.PublishingService.UnpublishArticle:output_type -> newsroom.publishing.v1.UnpublishArticleResponse
-	6,  // 14: newsroom.publishing.v1.PublishingService.GetPublication:output_type -> newsroom.publishing.v1.GetPublicationResponse
-	12, // [12:15] is the sub-list for method output_type
-	9,  // [9:12] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	15, // 0: newsroom.publishing.v1.Publication.status:type_name -> newsroom.article.v1.Status
+	16, // 1: newsroom.publishing.v1.Publication.scheduled_at:type_name -> google.protobuf.Timestamp
+	16, // 2: newsroom.publishing.v1.Publication.published_at:type_name -> google.protobuf.Timestamp
+	17, // 3: newsroom.publishing.v1.Publication.article:type_name -> newsroom.article.v1.Article
+	17, // 4: newsroom.publishing.v1.Publication.cleared:type_name -> newsroom.article.v1.Article
+	16, // 5: newsroom.publishing.v1.Publication.embargo_until:type_name -> google.protobuf.Timestamp
+	18, // 6: newsroom.publishing.v1.Publication.pending_corrections:type_name -> newsroom.article.v1.Correction
+	16, // 7: newsroom.publishing.v1.Publication.modified_at:type_name -> google.protobuf.Timestamp
+	16, // 8: newsroom.publishing.v1.PublishArticleRequest.publish_at:type_name -> google.protobuf.Timestamp
+	16, // 9: newsroom.publishing.v1.PublishArticleRequest.embargo_until:type_name -> google.protobuf.Timestamp
+	1,  // 10: newsroom.publishing.v1.PublishArticleResponse.publication:type_name -> newsroom.publishing.v1.Publication
+	1,  // 11: newsroom.publishing.v1.UnscheduleArticleResponse.publication:type_name -> newsroom.publishing.v1.Publication
+	1,  // 12: newsroom.publishing.v1.UnpublishArticleResponse.publication:type_name -> newsroom.publishing.v1.Publication
+	1,  // 13: newsroom.publishing.v1.CorrectArticleResponse.publication:type_name -> newsroom.publishing.v1.Publication
+	18, // 14: newsroom.publishing.v1.CorrectArticleResponse.correction:type_name -> newsroom.article.v1.Correction
+	17, // 15: newsroom.publishing.v1.ImportArticlesRequest.articles:type_name -> newsroom.article.v1.Article
+	0,  // 16: newsroom.publishing.v1.ImportResult.outcome:type_name -> newsroom.publishing.v1.ImportOutcome
+	11, // 17: newsroom.publishing.v1.ImportArticlesResponse.results:type_name -> newsroom.publishing.v1.ImportResult
+	1,  // 18: newsroom.publishing.v1.GetPublicationResponse.publication:type_name -> newsroom.publishing.v1.Publication
+	2,  // 19: newsroom.publishing.v1.PublishingService.PublishArticle:input_type -> newsroom.publishing.v1.PublishArticleRequest
+	4,  // 20: newsroom.publishing.v1.PublishingService.UnscheduleArticle:input_type -> newsroom.publishing.v1.UnscheduleArticleRequest
+	6,  // 21: newsroom.publishing.v1.PublishingService.UnpublishArticle:input_type -> newsroom.publishing.v1.UnpublishArticleRequest
+	8,  // 22: newsroom.publishing.v1.PublishingService.CorrectArticle:input_type -> newsroom.publishing.v1.CorrectArticleRequest
+	10, // 23: newsroom.publishing.v1.PublishingService.ImportArticles:input_type -> newsroom.publishing.v1.ImportArticlesRequest
+	13, // 24: newsroom.publishing.v1.PublishingService.GetPublication:input_type -> newsroom.publishing.v1.GetPublicationRequest
+	3,  // 25: newsroom.publishing.v1.PublishingService.PublishArticle:output_type -> newsroom.publishing.v1.PublishArticleResponse
+	5,  // 26: newsroom.publishing.v1.PublishingService.UnscheduleArticle:output_type -> newsroom.publishing.v1.UnscheduleArticleResponse
+	7,  // 27: newsroom.publishing.v1.PublishingService.UnpublishArticle:output_type -> newsroom.publishing.v1.UnpublishArticleResponse
+	9,  // 28: newsroom.publishing.v1.PublishingService.CorrectArticle:output_type -> newsroom.publishing.v1.CorrectArticleResponse
+	12, // 29: newsroom.publishing.v1.PublishingService.ImportArticles:output_type -> newsroom.publishing.v1.ImportArticlesResponse
+	14, // 30: newsroom.publishing.v1.PublishingService.GetPublication:output_type -> newsroom.publishing.v1.GetPublicationResponse
+	25, // [25:31] is the sub-list for method output_type
+	19, // [19:25] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_newsroom_publishing_v1_publishing_proto_init() }
@@ -569,13 +1103,14 @@ func file_newsroom_publishing_v1_publishing_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_newsroom_publishing_v1_publishing_proto_rawDesc), len(file_newsroom_publishing_v1_publishing_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   7,
+			NumEnums:      1,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_newsroom_publishing_v1_publishing_proto_goTypes,
 		DependencyIndexes: file_newsroom_publishing_v1_publishing_proto_depIdxs,
+		EnumInfos:         file_newsroom_publishing_v1_publishing_proto_enumTypes,
 		MessageInfos:      file_newsroom_publishing_v1_publishing_proto_msgTypes,
 	}.Build()
 	File_newsroom_publishing_v1_publishing_proto = out.File

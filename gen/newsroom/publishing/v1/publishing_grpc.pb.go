@@ -21,21 +21,38 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	PublishingService_PublishArticle_FullMethodName   = "/newsroom.publishing.v1.PublishingService/PublishArticle"
-	PublishingService_UnpublishArticle_FullMethodName = "/newsroom.publishing.v1.PublishingService/UnpublishArticle"
-	PublishingService_GetPublication_FullMethodName   = "/newsroom.publishing.v1.PublishingService/GetPublication"
+	PublishingService_PublishArticle_FullMethodName    = "/newsroom.publishing.v1.PublishingService/PublishArticle"
+	PublishingService_UnscheduleArticle_FullMethodName = "/newsroom.publishing.v1.PublishingService/UnscheduleArticle"
+	PublishingService_UnpublishArticle_FullMethodName  = "/newsroom.publishing.v1.PublishingService/UnpublishArticle"
+	PublishingService_CorrectArticle_FullMethodName    = "/newsroom.publishing.v1.PublishingService/CorrectArticle"
+	PublishingService_ImportArticles_FullMethodName    = "/newsroom.publishing.v1.PublishingService/ImportArticles"
+	PublishingService_GetPublication_FullMethodName    = "/newsroom.publishing.v1.PublishingService/GetPublication"
 )
 
 // PublishingServiceClient is the client API for PublishingService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// PublishingService publishes, schedules and unpublishes articles.
+// PublishingService publishes, schedules, corrects and unpublishes
+// articles, and imports already-published stories into the archive.
+// docs/publishing.md describes every behaviour.
 type PublishingServiceClient interface {
-	// PublishArticle publishes a READY article now, or at publish_at.
+	// PublishArticle publishes a READY article now, or at publish_at, and
+	// never before its embargo. Called again on a SCHEDULED article it
+	// reschedules it.
 	PublishArticle(ctx context.Context, in *PublishArticleRequest, opts ...grpc.CallOption) (*PublishArticleResponse, error)
-	// UnpublishArticle takes a published article down; a reason is required.
+	// UnscheduleArticle calls off a scheduled publication; the article is
+	// READY again (its embargo, if any, stays).
+	UnscheduleArticle(ctx context.Context, in *UnscheduleArticleRequest, opts ...grpc.CallOption) (*UnscheduleArticleResponse, error)
+	// UnpublishArticle takes a live article down; a reason is required.
 	UnpublishArticle(ctx context.Context, in *UnpublishArticleRequest, opts ...grpc.CallOption) (*UnpublishArticleResponse, error)
+	// CorrectArticle records a correction of a published article; it goes
+	// out with the article's next publication.
+	CorrectArticle(ctx context.Context, in *CorrectArticleRequest, opts ...grpc.CallOption) (*CorrectArticleResponse, error)
+	// ImportArticles stores already-published stories from an archive as
+	// published, at most 500 a call. Importing the same story again does
+	// nothing.
+	ImportArticles(ctx context.Context, in *ImportArticlesRequest, opts ...grpc.CallOption) (*ImportArticlesResponse, error)
 	// GetPublication returns what publishing knows of an article.
 	GetPublication(ctx context.Context, in *GetPublicationRequest, opts ...grpc.CallOption) (*GetPublicationResponse, error)
 }
@@ -58,10 +75,40 @@ func (c *publishingServiceClient) PublishArticle(ctx context.Context, in *Publis
 	return out, nil
 }
 
+func (c *publishingServiceClient) UnscheduleArticle(ctx context.Context, in *UnscheduleArticleRequest, opts ...grpc.CallOption) (*UnscheduleArticleResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UnscheduleArticleResponse)
+	err := c.cc.Invoke(ctx, PublishingService_UnscheduleArticle_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *publishingServiceClient) UnpublishArticle(ctx context.Context, in *UnpublishArticleRequest, opts ...grpc.CallOption) (*UnpublishArticleResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(UnpublishArticleResponse)
 	err := c.cc.Invoke(ctx, PublishingService_UnpublishArticle_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *publishingServiceClient) CorrectArticle(ctx context.Context, in *CorrectArticleRequest, opts ...grpc.CallOption) (*CorrectArticleResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CorrectArticleResponse)
+	err := c.cc.Invoke(ctx, PublishingService_CorrectArticle_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *publishingServiceClient) ImportArticles(ctx context.Context, in *ImportArticlesRequest, opts ...grpc.CallOption) (*ImportArticlesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ImportArticlesResponse)
+	err := c.cc.Invoke(ctx, PublishingService_ImportArticles_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -82,12 +129,26 @@ func (c *publishingServiceClient) GetPublication(ctx context.Context, in *GetPub
 // All implementations must embed UnimplementedPublishingServiceServer
 // for forward compatibility.
 //
-// PublishingService publishes, schedules and unpublishes articles.
+// PublishingService publishes, schedules, corrects and unpublishes
+// articles, and imports already-published stories into the archive.
+// docs/publishing.md describes every behaviour.
 type PublishingServiceServer interface {
-	// PublishArticle publishes a READY article now, or at publish_at.
+	// PublishArticle publishes a READY article now, or at publish_at, and
+	// never before its embargo. Called again on a SCHEDULED article it
+	// reschedules it.
 	PublishArticle(context.Context, *PublishArticleRequest) (*PublishArticleResponse, error)
-	// UnpublishArticle takes a published article down; a reason is required.
+	// UnscheduleArticle calls off a scheduled publication; the article is
+	// READY again (its embargo, if any, stays).
+	UnscheduleArticle(context.Context, *UnscheduleArticleRequest) (*UnscheduleArticleResponse, error)
+	// UnpublishArticle takes a live article down; a reason is required.
 	UnpublishArticle(context.Context, *UnpublishArticleRequest) (*UnpublishArticleResponse, error)
+	// CorrectArticle records a correction of a published article; it goes
+	// out with the article's next publication.
+	CorrectArticle(context.Context, *CorrectArticleRequest) (*CorrectArticleResponse, error)
+	// ImportArticles stores already-published stories from an archive as
+	// published, at most 500 a call. Importing the same story again does
+	// nothing.
+	ImportArticles(context.Context, *ImportArticlesRequest) (*ImportArticlesResponse, error)
 	// GetPublication returns what publishing knows of an article.
 	GetPublication(context.Context, *GetPublicationRequest) (*GetPublicationResponse, error)
 	mustEmbedUnimplementedPublishingServiceServer()
@@ -103,8 +164,17 @@ type UnimplementedPublishingServiceServer struct{}
 func (UnimplementedPublishingServiceServer) PublishArticle(context.Context, *PublishArticleRequest) (*PublishArticleResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method PublishArticle not implemented")
 }
+func (UnimplementedPublishingServiceServer) UnscheduleArticle(context.Context, *UnscheduleArticleRequest) (*UnscheduleArticleResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UnscheduleArticle not implemented")
+}
 func (UnimplementedPublishingServiceServer) UnpublishArticle(context.Context, *UnpublishArticleRequest) (*UnpublishArticleResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UnpublishArticle not implemented")
+}
+func (UnimplementedPublishingServiceServer) CorrectArticle(context.Context, *CorrectArticleRequest) (*CorrectArticleResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CorrectArticle not implemented")
+}
+func (UnimplementedPublishingServiceServer) ImportArticles(context.Context, *ImportArticlesRequest) (*ImportArticlesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ImportArticles not implemented")
 }
 func (UnimplementedPublishingServiceServer) GetPublication(context.Context, *GetPublicationRequest) (*GetPublicationResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetPublication not implemented")
@@ -148,6 +218,24 @@ func _PublishingService_PublishArticle_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PublishingService_UnscheduleArticle_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UnscheduleArticleRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PublishingServiceServer).UnscheduleArticle(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PublishingService_UnscheduleArticle_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PublishingServiceServer).UnscheduleArticle(ctx, req.(*UnscheduleArticleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _PublishingService_UnpublishArticle_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(UnpublishArticleRequest)
 	if err := dec(in); err != nil {
@@ -162,6 +250,42 @@ func _PublishingService_UnpublishArticle_Handler(srv interface{}, ctx context.Co
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(PublishingServiceServer).UnpublishArticle(ctx, req.(*UnpublishArticleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PublishingService_CorrectArticle_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CorrectArticleRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PublishingServiceServer).CorrectArticle(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PublishingService_CorrectArticle_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PublishingServiceServer).CorrectArticle(ctx, req.(*CorrectArticleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PublishingService_ImportArticles_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ImportArticlesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PublishingServiceServer).ImportArticles(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PublishingService_ImportArticles_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PublishingServiceServer).ImportArticles(ctx, req.(*ImportArticlesRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -196,8 +320,20 @@ var PublishingService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _PublishingService_PublishArticle_Handler,
 		},
 		{
+			MethodName: "UnscheduleArticle",
+			Handler:    _PublishingService_UnscheduleArticle_Handler,
+		},
+		{
 			MethodName: "UnpublishArticle",
 			Handler:    _PublishingService_UnpublishArticle_Handler,
+		},
+		{
+			MethodName: "CorrectArticle",
+			Handler:    _PublishingService_CorrectArticle_Handler,
+		},
+		{
+			MethodName: "ImportArticles",
+			Handler:    _PublishingService_ImportArticles_Handler,
 		},
 		{
 			MethodName: "GetPublication",
