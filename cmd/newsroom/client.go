@@ -40,7 +40,13 @@ func (c *clients) addr(service string) string {
 	env := map[string]string{
 		"drafting": "NEWSROOM_DRAFTING_ADDR", "review": "NEWSROOM_REVIEW_ADDR",
 		"publishing": "NEWSROOM_PUBLISHING_ADDR", "linking": "NEWSROOM_LINKING_ADDR",
+		"audit": "NEWSROOM_AUDIT_ADDR",
 	}[service]
+	if service == "audit" {
+		// Every service process also serves AuditService; ask drafting's
+		// unless told otherwise.
+		def = c.addr("drafting")
+	}
 	return c.a.str(service+"-addr", env, def)
 }
 
@@ -65,10 +71,12 @@ func (c *clients) conn(service string) (*grpc.ClientConn, error) {
 	return cc, nil
 }
 
-// transport is plaintext unless --tls or --ca (NEWSROOM_CA) asks for TLS.
+// transport is plaintext unless --tls, --ca (NEWSROOM_CA) or --cert
+// (NEWSROOM_CERT, mutual TLS, with --key / NEWSROOM_KEY) asks for TLS.
 func (c *clients) transport() (credentials.TransportCredentials, error) {
 	ca := c.a.str("ca", "NEWSROOM_CA", "")
-	if ca == "" && !c.a.flag("tls") {
+	cert, key := c.a.str("cert", "NEWSROOM_CERT", ""), c.a.str("key", "NEWSROOM_KEY", "")
+	if ca == "" && cert == "" && !c.a.flag("tls") {
 		return insecure.NewCredentials(), nil
 	}
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
@@ -82,6 +90,16 @@ func (c *clients) transport() (credentials.TransportCredentials, error) {
 			return nil, errors.New("no certificates in " + ca)
 		}
 		cfg.RootCAs = pool
+	}
+	if cert != "" || key != "" {
+		if cert == "" || key == "" {
+			return nil, errors.New("--cert and --key (NEWSROOM_CERT, NEWSROOM_KEY) go together")
+		}
+		pair, err := tls.LoadX509KeyPair(cert, key)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Certificates = []tls.Certificate{pair}
 	}
 	return credentials.NewTLS(cfg), nil
 }

@@ -19,7 +19,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"newsroom.dev/platform/auth"
 	"newsroom.dev/platform/clock"
-	"newsroom.dev/platform/grpcx"
 	"newsroom.dev/platform/natsx"
 	"newsroom.dev/platform/service"
 	"newsroom.dev/services/drafting"
@@ -29,7 +28,7 @@ import (
 )
 
 func init() {
-	register("dev", spec{"data-dir": true, "grpc-addr": true, "http-addr": true, "nats-addr": true, "log-level": true}, dev)
+	register("dev", spec{"data-dir": true, "grpc-addr": true, "http-addr": true, "nats-addr": true, "log-level": true, "tls-cert": true, "tls-key": true}, dev)
 }
 
 // devTokenTTL is long because dev tokens are rewritten at every start.
@@ -40,7 +39,12 @@ const devTokenTTL = 30 * 24 * time.Hour
 // address, and the public site. Stopping and starting with the same data
 // dir keeps everything.
 func dev(a *args, out io.Writer) error {
-	if err := a.need(0, "dev [--data-dir DIR] [--grpc-addr HOST:PORT] [--http-addr HOST:PORT]"); err != nil {
+	const u = "dev [--data-dir DIR] [--grpc-addr HOST:PORT] [--http-addr HOST:PORT] [--tls-cert F --tls-key F]"
+	if err := a.need(0, u); err != nil {
+		return err
+	}
+	tlsOpts, err := devTLS(a)
+	if err != nil {
 		return err
 	}
 	dir := a.str("data-dir", "NEWSROOM_DATA_DIR", "newsroom-data")
@@ -103,8 +107,15 @@ func dev(a *args, out io.Writer) error {
 		return err
 	}
 
-	srv := grpcx.NewServer(keys, log)
-	names := make([]string, 0, len(svcs))
+	// One server for the four services, with the audit trail and the
+	// AuditService; plaintext on loopback unless --tls-cert is given.
+	srv, auditor, err := service.NewServer(ctx, deps, tlsOpts...)
+	if err != nil {
+		grpcLis.Close()
+		httpLis.Close()
+		return err
+	}
+	names := []string{auditor.Name()}
 	for _, s := range svcs {
 		s.Register(srv.GRPC)
 		names = append(names, s.Name())
@@ -134,7 +145,11 @@ func dev(a *args, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "newsroom dev: data in %s\n", dir)
-	fmt.Fprintf(out, "  grpc:   %s   (NEWSROOM_ADDR)\n", grpcLis.Addr())
+	tlsNote := ""
+	if len(tlsOpts) > 0 {
+		tlsNote = "  TLS"
+	}
+	fmt.Fprintf(out, "  grpc:   %s   (NEWSROOM_ADDR)%s\n", grpcLis.Addr(), tlsNote)
 	fmt.Fprintf(out, "  site:   %s\n", baseURL)
 	fmt.Fprintf(out, "  nats:   %s\n", ns.ClientURL())
 	fmt.Fprintf(out, "  tokens: %s\n", filepath.Join(dir, "dev-tokens.json"))

@@ -43,12 +43,16 @@ TLS: --ca/NEWSROOM_CA, and --cert/--key (NEWSROOM_CERT/KEY) for mutual TLS):
   newsroom review note ID --title T --text X   (or --accept, or --remove)
   newsroom review history ID
   newsroom review check FILE
+  newsroom rules reload [--dry-run]          re-read the review rule packs on every replica (admin)
+  newsroom rules stats [--category C]        per rule: fired, approved, dismissed; noisiest first
   newsroom publish ID [--at RFC3339] [--embargo RFC3339]
   newsroom unschedule ID
   newsroom correct ID --text T
   newsroom unpublish ID --reason T
   newsroom publication ID
-  newsroom related ID
+  newsroom related ID [--limit N]
+  newsroom related pin|unpin|exclude|unexclude ID OTHER_ID   (editors)
+  newsroom related suggest FILE [--limit N]
   newsroom archive import PATH              a directory of article files or a .jsonl file (admin)
   newsroom status
   newsroom webhook add --url U --events E1,E2 [--secret S]   (admin)

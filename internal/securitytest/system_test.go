@@ -57,16 +57,26 @@ type system struct {
 }
 
 // startSystem runs the four services on a fresh JetStream. opts go to the
-// gRPC server (TLS, a rate limit); a TLS server gets no plaintext conn.
+// gRPC server (a rate limit, say).
 func startSystem(t *testing.T, opts ...grpc.ServerOption) *system {
 	t.Helper()
 	n := testutil.StartNATS(t, "")
 	keys := testutil.Keys(t)
-	d := testutil.Deps(n, keys, clock.Real{})
+	s := serveSystem(t, testutil.Deps(n, keys, clock.Real{}), opts...)
+	s.nats = n
+	s.conn = s.dial(t, nil)
+	return s
+}
+
+// serveSystem runs the four services on d until the test ends; it makes no
+// client connection (see dial).
+func serveSystem(t *testing.T, d service.Deps, opts ...grpc.ServerOption) *system {
+	t.Helper()
 	svcs := buildAll(t, d)
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, _, err := service.NewServer(ctx, d, opts...)
 	if err != nil {
+		cancel()
 		t.Fatal(err)
 	}
 	done := make(chan struct{}, len(svcs))
@@ -80,11 +90,7 @@ func startSystem(t *testing.T, opts ...grpc.ServerOption) *system {
 	}
 	go func() { _ = srv.Serve(lis) }()
 	srv.SetServing()
-	sys := &system{nats: n, keys: keys, addr: lis.Addr().String()}
 	t.Cleanup(func() {
-		if sys.conn != nil {
-			sys.conn.Close()
-		}
 		cancel()
 		for range svcs {
 			<-done
@@ -93,8 +99,7 @@ func startSystem(t *testing.T, opts ...grpc.ServerOption) *system {
 		defer c()
 		srv.Stop(sctx)
 	})
-	sys.conn = sys.dial(t, nil)
-	return sys
+	return &system{keys: d.Keys, addr: lis.Addr().String()}
 }
 
 // dial connects to the system, over TLS when cfg is not nil.

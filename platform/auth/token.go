@@ -38,10 +38,13 @@ type claims struct {
 	jwt.RegisteredClaims
 }
 
-// Keyring signs and verifies tokens with a shared HS256 key.
+// Keyring signs and verifies tokens with shared HS256 keys: the first key
+// signs, and every key verifies, so the signing key can be rotated without
+// cutting off the tokens already issued (see docs/security.md).
 type Keyring struct {
-	key   []byte
-	clock clock.Clock
+	key    []byte
+	verify [][]byte
+	clock  clock.Clock
 }
 
 // MinKeyBytes is the shortest signing key accepted.
@@ -52,10 +55,25 @@ func NewKeyring(key []byte, clk clock.Clock) (*Keyring, error) {
 	if len(key) < MinKeyBytes {
 		return nil, fmt.Errorf("auth: signing key must be at least %d bytes", MinKeyBytes)
 	}
+	return NewKeyringSet([][]byte{key}, clk)
+}
+
+// NewKeyringSet returns a keyring that signs with keys[0] and accepts
+// tokens signed with any of keys: during a rotation, the new key first and
+// the old one after it until the tokens it signed have expired.
+func NewKeyringSet(keys [][]byte, clk clock.Clock) (*Keyring, error) {
+	if len(keys) == 0 {
+		return nil, errors.New("auth: no signing key")
+	}
+	for _, k := range keys {
+		if len(k) < MinKeyBytes {
+			return nil, fmt.Errorf("auth: signing key must be at least %d bytes", MinKeyBytes)
+		}
+	}
 	if clk == nil {
 		clk = clock.Real{}
 	}
-	return &Keyring{key: key, clock: clk}, nil
+	return &Keyring{key: keys[0], verify: keys, clock: clk}, nil
 }
 
 // NewKey makes a random signing key.
@@ -77,20 +95,59 @@ func DecodeKey(s string) ([]byte, error) {
 	return k, nil
 }
 
+// DecodeKeys reads a list of keys written by EncodeKey, separated by
+// commas, spaces or newlines.
+func DecodeKeys(s string) ([][]byte, error) {
+	var keys [][]byte
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' }) {
+		k, err := DecodeKey(f)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		return nil, errors.New("auth: no signing key")
+	}
+	return keys, nil
+}
+
 // KeyFromEnv reads the signing key from NEWSROOM_TOKEN_KEY, or from the file
-// named by NEWSROOM_TOKEN_KEY_FILE (compose mounts it as a secret).
+// named by NEWSROOM_TOKEN_KEY_FILE (compose mounts it as a secret). When the
+// setting lists several keys (see KeysFromEnv) it returns the first, the
+// one that signs.
 func KeyFromEnv() ([]byte, error) {
+	keys, err := KeysFromEnv()
+	if err != nil {
+		return nil, err
+	}
+	return keys[0], nil
+}
+
+// KeysFromEnv reads every token key from NEWSROOM_TOKEN_KEY or the file
+// named by NEWSROOM_TOKEN_KEY_FILE: one or more keys separated by commas
+// (or newlines in the file). The first signs; all of them verify.
+func KeysFromEnv() ([][]byte, error) {
 	if v := os.Getenv("NEWSROOM_TOKEN_KEY"); v != "" {
-		return DecodeKey(v)
+		return DecodeKeys(v)
 	}
 	if f := os.Getenv("NEWSROOM_TOKEN_KEY_FILE"); f != "" {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			return nil, fmt.Errorf("auth: %w", err)
 		}
-		return DecodeKey(string(b))
+		return DecodeKeys(string(b))
 	}
 	return nil, errors.New("auth: set NEWSROOM_TOKEN_KEY or NEWSROOM_TOKEN_KEY_FILE")
+}
+
+// KeyringFromEnv is NewKeyringSet(KeysFromEnv()); clk may be nil.
+func KeyringFromEnv(clk clock.Clock) (*Keyring, error) {
+	keys, err := KeysFromEnv()
+	if err != nil {
+		return nil, err
+	}
+	return NewKeyringSet(keys, clk)
 }
 
 // Issue signs a token for subject with roles, valid for ttl.
@@ -123,10 +180,21 @@ var (
 	ErrInvalid = errors.New("auth: invalid token")
 )
 
-// Verify checks a token's signature, issuer and expiry.
+// keyfunc hands the parser every verification key; the first that checks
+// the signature wins.
+func (k *Keyring) keyfunc(*jwt.Token) (any, error) {
+	set := jwt.VerificationKeySet{Keys: make([]jwt.VerificationKey, len(k.verify))}
+	for i, key := range k.verify {
+		set.Keys[i] = key
+	}
+	return set, nil
+}
+
+// Verify checks a token's signature (against every key of the keyring),
+// issuer and expiry.
 func (k *Keyring) Verify(token string) (Identity, error) {
 	var c claims
-	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return k.key, nil },
+	_, err := jwt.ParseWithClaims(token, &c, k.keyfunc,
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithIssuer(Issuer),
 		jwt.WithExpirationRequired(),

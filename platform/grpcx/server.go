@@ -1,7 +1,8 @@
 // Package grpcx builds the gRPC servers Newsroom's services run on: auth,
-// panic recovery and logging interceptors, standard grpc.health.v1 health,
-// reflection (so grpcurl works), deliberate message limits, and a graceful
-// stop that marks health NOT_SERVING first.
+// panic recovery and logging interceptors, per-caller rate limiting of
+// state-changing calls, standard grpc.health.v1 health, reflection (so
+// grpcurl works), deliberate message limits and handler timeouts, optional
+// TLS, and a graceful stop that marks health NOT_SERVING first.
 package grpcx
 
 import (
@@ -15,6 +16,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 	"newsroom.dev/platform/auth"
@@ -35,16 +37,40 @@ type Server struct {
 	log    *slog.Logger
 }
 
-// NewServer returns a server that authenticates with keys.
+// NewServer returns a server that authenticates with keys. Besides gRPC's
+// own options, opts may hold this package's: WithUnary and WithStream (more
+// interceptors, after auth), WithRateLimit (else RateLimitFromEnv, and
+// DefaultRateLimit if that is unset or invalid). For TLS pass
+// grpc.Creds(credentials.NewTLS(cfg)), cfg from TLSConfig.
+//
+// Unary calls go through, in order: panic recovery, the handler timeout,
+// a log line for refused calls, authentication and the role matrix, the
+// request log, the per-caller rate limit (state-changing calls only), then
+// the WithUnary interceptors and the handler.
 func NewServer(keys *auth.Keyring, log *slog.Logger, opts ...grpc.ServerOption) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
+	cfg, opts := split(opts)
+	if cfg.limit == nil {
+		l, err := RateLimitFromEnv()
+		if err != nil {
+			log.Warn("ignoring NEWSROOM_RATE_LIMIT", "err", err)
+			l = DefaultRateLimit
+		}
+		cfg.limit = &l
+	}
+	unary := []grpc.UnaryServerInterceptor{recoverUnary(log), timeoutUnary, refusedUnary(log), keys.UnaryInterceptor(), logUnary(log)}
+	if cfg.limit.PerSecond > 0 {
+		unary = append(unary, newLimiter(*cfg.limit).unary(log))
+	}
+	unary = append(unary, cfg.unary...)
+	stream := append([]grpc.StreamServerInterceptor{recoverStream(log), keys.StreamInterceptor()}, cfg.stream...)
 	base := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(MaxMessageBytes),
 		grpc.MaxSendMsgSize(4 * MaxMessageBytes),
-		grpc.ChainUnaryInterceptor(recoverUnary(log), timeoutUnary, keys.UnaryInterceptor(), logUnary(log)),
-		grpc.ChainStreamInterceptor(recoverStream(log), keys.StreamInterceptor()),
+		grpc.ChainUnaryInterceptor(unary...),
+		grpc.ChainStreamInterceptor(stream...),
 	}
 	g := grpc.NewServer(append(base, opts...)...)
 	h := health.NewServer()
@@ -104,6 +130,34 @@ func recoverStream(log *slog.Logger) grpc.StreamServerInterceptor {
 			}
 		}()
 		return h(srv, ss)
+	}
+}
+
+// refusedUnary logs calls the auth interceptor refuses: a valid token
+// calling outside its role at info (someone in the newsroom tried), a bad
+// or missing token at debug (anyone on the network can send those, so
+// they must not flood the log).
+func refusedUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+		resp, err := h(ctx, req)
+		if err == nil {
+			return resp, nil
+		}
+		switch code := status.Code(err); code {
+		case codes.PermissionDenied, codes.Unauthenticated:
+			lvl := slog.LevelInfo
+			if code == codes.Unauthenticated {
+				lvl = slog.LevelDebug
+			}
+			if log.Enabled(ctx, lvl) {
+				addr := ""
+				if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
+					addr = p.Addr.String()
+				}
+				log.Log(ctx, lvl, "refused", "method", info.FullMethod, "code", code.String(), "peer", addr, "err", err)
+			}
+		}
+		return resp, err
 	}
 }
 

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"newsroom.dev/platform/auth"
@@ -40,10 +42,18 @@ func Env(name, def string) string {
 //
 //	NEWSROOM_NATS_URL        nats://host:4222[,nats://…] (default nats://127.0.0.1:4222)
 //	NEWSROOM_NATS_USER/PASSWORD or NEWSROOM_NATS_CREDS  per-service NATS credentials
+//	NEWSROOM_NATS_CA         CA of the NATS servers' certificates (TLS to NATS)
+//	NEWSROOM_NATS_CERT/KEY   client certificate for NATS (mutual TLS)
 //	NEWSROOM_GRPC_ADDR       listen address (default :9090)
+//	NEWSROOM_TLS_CERT/KEY    serve gRPC over TLS with this certificate
+//	NEWSROOM_TLS_CLIENT_CA   and require client certificates from this CA (mutual TLS)
 //	NEWSROOM_HTTP_ADDR       public HTTP address, for services that serve one (default :8080)
 //	NEWSROOM_REPLICAS        stream and bucket replicas (default 1; 3 on a cluster)
-//	NEWSROOM_TOKEN_KEY[_FILE] the token-signing key
+//	NEWSROOM_TOKEN_KEY[_FILE] the token keys: the first signs, all verify (comma-separated)
+//	NEWSROOM_RATE_LIMIT      writes per second per caller, "RATE[:BURST]" or "off" (default 20:40)
+//
+// Every process also serves the admin-only AuditService over the AUDIT
+// stream, and records its state-changing calls there.
 //
 // `<binary> healthcheck` asks the local gRPC health service and exits 0
 // only if it answers SERVING; container health checks use it, so images need
@@ -71,27 +81,17 @@ func run(name string, build Constructor, log *slog.Logger, grpcAddr string) erro
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	key, err := auth.KeyFromEnv()
+	keys, err := auth.KeyringFromEnv(nil)
 	if err != nil {
 		return err
 	}
-	keys, err := auth.NewKeyring(key, nil)
+	tlsCfg, err := TLSFromEnv()
 	if err != nil {
 		return err
 	}
-	var nopts []nats.Option
-	if u := os.Getenv("NEWSROOM_NATS_USER"); u != "" {
-		nopts = append(nopts, nats.UserInfo(u, os.Getenv("NEWSROOM_NATS_PASSWORD")))
-	}
-	if f := os.Getenv("NEWSROOM_NATS_PASSWORD_FILE"); f != "" {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return err
-		}
-		nopts = append(nopts, nats.UserInfo(os.Getenv("NEWSROOM_NATS_USER"), string(trimSpace(b))))
-	}
-	if f := os.Getenv("NEWSROOM_NATS_CREDS"); f != "" {
-		nopts = append(nopts, nats.UserCredentials(f))
+	nopts, err := NATSOptionsFromEnv()
+	if err != nil {
+		return err
 	}
 	nc, err := natsx.Connect(Env("NEWSROOM_NATS_URL", nats.DefaultURL), "newsroom-"+name, log, nopts...)
 	if err != nil {
@@ -108,7 +108,10 @@ func run(name string, build Constructor, log *slog.Logger, grpcAddr string) erro
 	if err != nil {
 		return err
 	}
-	srv := grpcx.NewServer(keys, log)
+	srv, auditor, err := NewServer(ctx, deps, serverTLSOption(tlsCfg)...)
+	if err != nil {
+		return err
+	}
 	svc.Register(srv.GRPC)
 	lis, err := net.Listen("tcp", grpcAddr)
 	if err != nil {
@@ -126,8 +129,8 @@ func run(name string, build Constructor, log *slog.Logger, grpcAddr string) erro
 			}
 		}()
 	}
-	srv.SetServing(svc.Name())
-	log.Info("ready", "grpc", lis.Addr().String())
+	srv.SetServing(svc.Name(), auditor.Name())
+	log.Info("ready", "grpc", lis.Addr().String(), "tls", tlsCfg != nil, "mtls", tlsCfg != nil && tlsCfg.ClientCAs != nil)
 	select {
 	case <-ctx.Done():
 	case err = <-errc:
@@ -162,7 +165,12 @@ func healthcheck(addr string) int {
 	if host == "" || host == "0.0.0.0" || host == "::" {
 		host = "127.0.0.1"
 	}
-	conn, err := grpc.NewClient(net.JoinHostPort(host, port), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	creds, err := healthcheckCreds()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	conn, err := grpc.NewClient(net.JoinHostPort(host, port), grpc.WithTransportCredentials(creds))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -176,4 +184,34 @@ func healthcheck(addr string) int {
 		return 1
 	}
 	return 0
+}
+
+// healthcheckCreds is plaintext, or TLS when the server serves TLS. The
+// check runs inside the server's own container against loopback and sends
+// no token, so it does not verify the server's name (NEWSROOM_CA, if set,
+// is used to verify the chain); under mutual TLS it presents the server's
+// own certificate, which scripts/certs makes valid for client use too.
+func healthcheckCreds() (credentials.TransportCredentials, error) {
+	cert, key := os.Getenv("NEWSROOM_TLS_CERT"), os.Getenv("NEWSROOM_TLS_KEY")
+	if cert == "" || key == "" {
+		return insecure.NewCredentials(), nil
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: true} //nolint:gosec // loopback health probe; see above
+	if ca := os.Getenv("NEWSROOM_CA"); ca != "" {
+		pool, err := grpcx.CertPool(ca)
+		if err != nil {
+			return nil, err
+		}
+		cfg.InsecureSkipVerify = false
+		cfg.RootCAs = pool
+		cfg.ServerName = "localhost"
+	}
+	if os.Getenv("NEWSROOM_TLS_CLIENT_CA") != "" {
+		c, err := tls.LoadX509KeyPair(cert, key)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Certificates = []tls.Certificate{c}
+	}
+	return credentials.NewTLS(cfg), nil
 }

@@ -168,7 +168,7 @@ type ListAuditRecordsRequest struct {
 	ArticleId string `protobuf:"bytes,1,opt,name=article_id,json=articleId,proto3" json:"article_id,omitempty"`
 	// Only records of calls by this token subject.
 	Subject string `protobuf:"bytes,2,opt,name=subject,proto3" json:"subject,omitempty"`
-	// Only records at or after this time.
+	// Only records stored at or after this time (by the NATS server's clock).
 	Since *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=since,proto3" json:"since,omitempty"`
 	// At most this many (the newest ones); default 100, at most 1000.
 	Limit         int32 `protobuf:"varint,4,opt,name=limit,proto3" json:"limit,omitempty"`
