@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -35,14 +34,12 @@ const (
 	actWithdraw       = "withdraw"
 )
 
-// seqPrefix starts the text of a submit decision, before the state_seq.
-const seqPrefix = "state_seq "
-
-// meta fills an event's metadata. Ids end with the submission's state_seq:
-// a revision withdrawn and submitted again is a new submission whose events
-// must not be deduplicated against the first one's.
+// meta fills an event's metadata. Ids end with the submission's state_seq
+// (Review.submission_seq): a revision withdrawn and submitted again is a
+// new submission whose events must not be deduplicated against the first
+// one's.
 func meta(ctx context.Context, r *reviewv1.Review, kind string, now time.Time, extra ...string) *articlev1.EventMeta {
-	parts := append([]string{strconv.FormatInt(submissionSeq(r), 10)}, extra...)
+	parts := append([]string{strconv.FormatInt(r.GetSubmissionSeq(), 10)}, extra...)
 	return &articlev1.EventMeta{
 		Id:          events.ID(r.GetArticleId(), r.GetRevision(), kind, parts...),
 		ArticleId:   r.GetArticleId(),
@@ -53,33 +50,9 @@ func meta(ctx context.Context, r *reviewv1.Review, kind string, now time.Time, e
 	}
 }
 
-// submitDecision records a submission in the history. Its text carries the
-// article's state_seq, which tells a redelivered submission from a new one
-// of the same revision and numbers the events this submission causes.
+// submitDecision records a submission in the history.
 func submitDecision(a *articlev1.Article, actor string, at *timestamppb.Timestamp) *reviewv1.Decision {
-	return &reviewv1.Decision{
-		Action:   actSubmit,
-		Actor:    actor,
-		Time:     at,
-		Text:     fmt.Sprintf("%s%d", seqPrefix, a.GetStateSeq()),
-		Revision: a.GetRevision(),
-	}
-}
-
-// submissionSeq is the state_seq of the submission r reviews, 0 if unknown.
-func submissionSeq(r *reviewv1.Review) int64 {
-	ds := r.GetDecisions()
-	for i := len(ds) - 1; i >= 0; i-- {
-		d := ds[i]
-		if d.GetAction() != actSubmit || d.GetRevision() != r.GetRevision() {
-			continue
-		}
-		n, err := strconv.ParseInt(strings.TrimPrefix(d.GetText(), seqPrefix), 10, 64)
-		if err == nil {
-			return n
-		}
-	}
-	return 0
+	return &reviewv1.Decision{Action: actSubmit, Actor: actor, Time: at, Revision: a.GetRevision()}
 }
 
 func flaggedEvent(ctx context.Context, r *reviewv1.Review, now time.Time) natsx.Event {

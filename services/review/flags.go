@@ -2,12 +2,14 @@ package review
 
 import (
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 	articlev1 "newsroom.dev/gen/newsroom/article/v1"
 	reviewv1 "newsroom.dev/gen/newsroom/review/v1"
 	"newsroom.dev/services/review/rules"
 )
 
-// toFlags turns the engine's findings into open flags.
+// toFlags turns the engine's findings into open flags: one per rule, with
+// a span for every match of the rule anywhere in the article.
 func toFlags(fs []rules.Finding) []*reviewv1.Flag {
 	out := make([]*reviewv1.Flag, 0, len(fs))
 	for _, f := range fs {
@@ -29,6 +31,7 @@ func toFlags(fs []rules.Finding) []*reviewv1.Flag {
 				Start: int32(sp.Start), End: int32(sp.End),
 				RuneStart: int32(sp.RuneStart), RuneEnd: int32(sp.RuneEnd),
 				Text: sp.Text, ContextBefore: sp.Before, ContextAfter: sp.After,
+				Field: sp.Field, Key: sp.Key,
 			})
 		}
 		out = append(out, fl)
@@ -80,27 +83,66 @@ func findFlag(r *reviewv1.Review, id string) *reviewv1.Flag {
 	return nil
 }
 
-// carryOver copies prev's decisions onto flags with the same id (same rule,
-// field and matched text): a passage the desk approved or dismissed is not
-// put to it again just because the article was edited elsewhere.
-func carryOver(flags []*reviewv1.Flag, prev *reviewv1.Review) {
+func decided(st reviewv1.FlagStatus) bool {
+	return st == reviewv1.FlagStatus_FLAG_STATUS_APPROVED || st == reviewv1.FlagStatus_FLAG_STATUS_DISMISSED
+}
+
+// carryOver applies earlier decisions to a new revision's flags. A span
+// whose key (rule, field, matched text and sentence) the desk decided in
+// any earlier revision is marked decided_before; a flag all of whose spans
+// were decided before takes the latest of those decisions, so a passage
+// approved or dismissed once is not put to the desk again. A flag with a
+// new span stays open: the reviewer sees which spans are new.
+func carryOver(flags []*reviewv1.Flag, memory []*reviewv1.DecidedPassage) {
+	if len(memory) == 0 {
+		return
+	}
+	byKey := make(map[string]*reviewv1.DecidedPassage, len(memory))
+	for _, d := range memory {
+		byKey[d.GetKey()] = d
+	}
 	for _, f := range flags {
-		old := findFlag(prev, f.GetId())
-		if old == nil {
+		var latest *reviewv1.DecidedPassage
+		all := true
+		for _, sp := range f.GetSpans() {
+			d := byKey[sp.GetKey()]
+			if d == nil || d.GetRuleId() != f.GetRuleId() {
+				all = false
+				continue
+			}
+			sp.DecidedBefore = true
+			if latest == nil || d.GetDecidedAt().AsTime().After(latest.GetDecidedAt().AsTime()) {
+				latest = d
+			}
+		}
+		if !all || latest == nil {
 			continue
 		}
-		switch old.GetStatus() {
-		case reviewv1.FlagStatus_FLAG_STATUS_APPROVED, reviewv1.FlagStatus_FLAG_STATUS_DISMISSED:
-		default:
-			continue
+		f.Status = latest.GetStatus()
+		f.DecidedBy = latest.GetDecidedBy()
+		f.DecidedAt = latest.GetDecidedAt()
+		f.Reason = latest.GetReason()
+		f.CarriedFrom = latest.GetRevision()
+	}
+}
+
+// remember records a decision on f for each of its spans, replacing what
+// an earlier decision on the same passage said.
+func remember(r *reviewv1.Review, f *reviewv1.Flag, at *timestamppb.Timestamp) {
+	for _, sp := range f.GetSpans() {
+		d := &reviewv1.DecidedPassage{
+			Key: sp.GetKey(), RuleId: f.GetRuleId(), Status: f.GetStatus(), DecidedBy: f.GetDecidedBy(),
+			DecidedAt: at, Reason: f.GetReason(), Revision: r.GetRevision(), FlagId: f.GetId(),
 		}
-		f.Status = old.GetStatus()
-		f.DecidedBy = old.GetDecidedBy()
-		f.DecidedAt = old.GetDecidedAt()
-		f.Reason = old.GetReason()
-		f.CarriedFrom = old.GetCarriedFrom()
-		if f.CarriedFrom == 0 {
-			f.CarriedFrom = prev.GetRevision()
+		replaced := false
+		for i, old := range r.Decided {
+			if old.GetKey() == d.GetKey() {
+				r.Decided[i], replaced = d, true
+				break
+			}
+		}
+		if !replaced {
+			r.Decided = append(r.Decided, d)
 		}
 	}
 }

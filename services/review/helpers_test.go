@@ -28,6 +28,7 @@ const wait = 15 * time.Second
 type env struct {
 	t      *testing.T
 	nats   *testutil.NATS
+	keys   *auth.Keyring
 	client reviewv1.ReviewServiceClient
 	// Callers: the article's author and last editor (both also hold the
 	// reviewer role, to show the data-dependent check), a reviewer, a writer.
@@ -48,7 +49,7 @@ func newEnv(t *testing.T) *env {
 	}
 	conn := testutil.Serve(t, keys, svc)
 	return &env{
-		t: t, nats: n, client: reviewv1.NewReviewServiceClient(conn),
+		t: t, nats: n, keys: keys, client: reviewv1.NewReviewServiceClient(conn),
 		author:   testutil.Token(t, keys, "wendy", auth.Writer, auth.Reviewer),
 		editor:   testutil.Token(t, keys, "eddie", auth.Editor, auth.Reviewer),
 		reviewer: testutil.Token(t, keys, "rita", auth.Reviewer),

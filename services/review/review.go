@@ -2,7 +2,9 @@
 // submitted revision with the rule packs in rules/, keeps one Review per
 // article in the review-reviews bucket, lets the standards desk approve or
 // dismiss each flag, and tells the newsroom when a revision is cleared or
-// sent back, by events on the REVIEW stream.
+// sent back, by events on the REVIEW stream. The rules can be reloaded on
+// every replica without a restart (Reload), and RuleStats counts how each
+// rule fares with the desk. docs/review.md is the service's guide.
 package review
 
 import (
@@ -10,8 +12,10 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"google.golang.org/grpc"
@@ -26,8 +30,9 @@ import (
 
 // Buckets review owns.
 const (
-	BucketReviews  = "review-reviews"
-	BucketArticles = "review-articles"
+	BucketReviews   = "review-reviews"
+	BucketArticles  = "review-articles"
+	BucketRuleStats = "review-rulestats"
 )
 
 // Durable consumer names.
@@ -39,8 +44,13 @@ const (
 // Config configures the service.
 type Config struct {
 	// RulesDir, if set, replaces the embedded rule packs with the *.yaml
-	// packs (and data/*.txt lists) in this directory.
+	// packs (and data/*.txt lists) in this directory, and is where Reload
+	// reads them again.
 	RulesDir string
+	// StatsInterval is how often each replica folds new REVIEW events into
+	// the rule statistics in the background (RuleStats also folds before it
+	// answers); 0 means a minute.
+	StatsInterval time.Duration
 }
 
 // ConfigFromEnv reads NEWSROOM_RULES_DIR.
@@ -52,13 +62,23 @@ func ConfigFromEnv() Config {
 type Service struct {
 	reviewv1.UnimplementedReviewServiceServer
 
+	cfg      Config
+	nc       *nats.Conn
 	js       jetstream.JetStream
 	log      *slog.Logger
 	clock    clock.Clock
-	rules    *rules.Set
+	rules    atomic.Pointer[rules.Set]
 	reviews  *natsx.Store[*reviewv1.Review]
 	articles *natsx.Store[*articlev1.Article]
+	stats    jetstream.KeyValue
+	// reloadMu serialises reloads on this replica, so an older folder
+	// state read by a slow reload cannot replace a newer one.
+	reloadMu sync.Mutex
 }
+
+// ruleSet returns the rules in force. A reload swaps in a whole new set,
+// so a scan sees one set from start to finish.
+func (s *Service) ruleSet() *rules.Set { return s.rules.Load() }
 
 // New loads the rules, and ensures the REVIEW stream and review's buckets.
 func New(ctx context.Context, d service.Deps, cfg Config) (*Service, error) {
@@ -85,7 +105,17 @@ func New(ctx context.Context, d service.Deps, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{js: d.JS, log: log, clock: clk, rules: set, reviews: reviews, articles: articles}, nil
+	stats, err := natsx.EnsureKV(ctx, d.JS, BucketRuleStats, d.Replicas)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.StatsInterval <= 0 {
+		cfg.StatsInterval = time.Minute
+	}
+	s := &Service{cfg: cfg, nc: d.NC, js: d.JS, log: log, clock: clk, reviews: reviews, articles: articles, stats: stats}
+	s.rules.Store(set)
+	log.Info("rule packs loaded", "rules", len(set.Rules()), "packs", set.Packs(), "digest", set.Digest(), "dir", cfg.RulesDir)
+	return s, nil
 }
 
 func loadRules(cfg Config) (*rules.Set, error) {
@@ -105,8 +135,9 @@ func (s *Service) Name() string { return reviewv1.ReviewService_ServiceDesc.Serv
 // Register adds the ReviewService RPCs to r.
 func (s *Service) Register(r grpc.ServiceRegistrar) { reviewv1.RegisterReviewServiceServer(r, s) }
 
-// Run consumes drafting's submitted and withdrawn events and publishes
-// events a crashed writer left in the outbox, until ctx ends.
+// Run consumes drafting's submitted and withdrawn events, publishes events
+// a crashed writer left in the outbox, follows rule reloads announced by
+// other replicas and keeps the rule statistics folded, until ctx ends.
 func (s *Service) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -127,10 +158,16 @@ func (s *Service) Run(ctx context.Context) error {
 			Subjects: []string{subject}, Log: s.log,
 		}, h))
 	}
-	wg.Add(3)
+	sub, err := s.followReloads()
+	if err != nil {
+		return err
+	}
+	defer func() { _ = sub.Unsubscribe() }()
+	wg.Add(4)
 	go consume(ConsumerSubmitted, events.ArticleSubmitted, s.onSubmitted)
 	go consume(ConsumerWithdrawn, events.ArticleWithdrawn, s.onWithdrawn)
 	go func() { defer wg.Done(); s.reviews.RunRecovery(ctx, 30*time.Second) }()
+	go func() { defer wg.Done(); s.runStats(ctx) }()
 	wg.Wait()
 	return first
 }

@@ -89,6 +89,7 @@ func (s *Service) decide(ctx context.Context, articleID, flagID string, expected
 		}
 		now := s.clock.Now()
 		f.Status, f.DecidedBy, f.DecidedAt, f.Reason, f.CarriedFrom = st, actor, timestamppb.New(now), reason, 0
+		remember(r, f, f.DecidedAt)
 		r.Decisions = append(r.Decisions, &reviewv1.Decision{
 			Action: action, FlagId: flagID, Actor: actor, Time: timestamppb.New(now), Text: reason, Revision: r.GetRevision(),
 		})
@@ -192,8 +193,9 @@ func (s *Service) CheckText(ctx context.Context, req *reviewv1.CheckTextRequest)
 	if req.GetArticle() == nil {
 		return nil, status.Error(codes.InvalidArgument, "article is required")
 	}
-	findings := s.rules.Scan(articleFields(req.GetArticle()))
-	return &reviewv1.CheckTextResponse{Flags: toFlags(findings), ProposedNote: toNote(s.rules.Note(findings))}, nil
+	set := s.ruleSet()
+	findings := set.Scan(articleFields(req.GetArticle()))
+	return &reviewv1.CheckTextResponse{Flags: toFlags(findings), ProposedNote: toNote(set.Note(findings))}, nil
 }
 
 // update applies fn to an existing review with compare-and-set. fn returns

@@ -44,8 +44,9 @@ func (s *Service) onSubmitted(ctx context.Context, msg jetstream.Msg) error {
 	if stored.GetStateSeq() > a.GetStateSeq() {
 		return nil // a later submission of this revision is already in
 	}
-	findings := s.rules.Scan(articleFields(a))
-	proposed := toNote(s.rules.Note(findings))
+	set := s.ruleSet()
+	findings := set.Scan(articleFields(a))
+	proposed := toNote(set.Note(findings))
 	now := s.clock.Now()
 	submittedAt := ev.GetMeta().GetTime()
 	if submittedAt == nil {
@@ -57,27 +58,30 @@ func (s *Service) onSubmitted(ctx context.Context, msg jetstream.Msg) error {
 	}
 	_, err = s.reviews.Update(ctx, a.GetId(), func(cur *reviewv1.Review, exists bool) (*reviewv1.Review, []natsx.Event, error) {
 		if exists && (cur.GetRevision() > a.GetRevision() ||
-			cur.GetRevision() == a.GetRevision() && submissionSeq(cur) >= a.GetStateSeq()) {
+			cur.GetRevision() == a.GetRevision() && cur.GetSubmissionSeq() >= a.GetStateSeq()) {
 			return nil, nil, natsx.ErrNoChange
 		}
 		r := &reviewv1.Review{
-			ArticleId:    a.GetId(),
-			Revision:     a.GetRevision(),
-			State:        reviewv1.ReviewState_REVIEW_STATE_OPEN,
-			Headline:     a.GetHeadline(),
-			Desk:         a.GetDesk(),
-			Author:       a.GetCreatedBy(),
-			LastEditor:   a.GetUpdatedBy(),
-			SubmittedAt:  submittedAt,
-			Flags:        toFlags(findings),
-			ProposedNote: proposed,
+			ArticleId:     a.GetId(),
+			Revision:      a.GetRevision(),
+			State:         reviewv1.ReviewState_REVIEW_STATE_OPEN,
+			Headline:      a.GetHeadline(),
+			Desk:          a.GetDesk(),
+			Author:        a.GetCreatedBy(),
+			LastEditor:    a.GetUpdatedBy(),
+			SubmittedAt:   submittedAt,
+			Flags:         toFlags(findings),
+			ProposedNote:  proposed,
+			SubmissionSeq: a.GetStateSeq(),
 		}
 		if exists {
-			// History and the reader note outlive a revision: a typo fix
-			// to a story that ran with a note keeps the note.
+			// History, decided passages and the reader note outlive a
+			// revision: a typo fix to a story that ran with a note keeps
+			// the note, and every passage decided before keeps its decision.
 			r.Decisions = cur.GetDecisions()
+			r.Decided = cur.GetDecided()
 			r.Note = cur.GetNote()
-			carryOver(r.Flags, cur)
+			carryOver(r.Flags, r.Decided)
 		}
 		r.Decisions = append(r.Decisions, submitDecision(a, submitter, submittedAt))
 		var evs []natsx.Event

@@ -25,7 +25,7 @@ func (s *Service) onWithdrawn(ctx context.Context, msg jetstream.Msg) error {
 	}
 	_, err := s.reviews.Update(ctx, a.GetId(), func(cur *reviewv1.Review, exists bool) (*reviewv1.Review, []natsx.Event, error) {
 		if !exists || cur.GetRevision() != a.GetRevision() ||
-			a.GetStateSeq() <= submissionSeq(cur) ||
+			a.GetStateSeq() <= cur.GetSubmissionSeq() ||
 			cur.GetState() == reviewv1.ReviewState_REVIEW_STATE_WITHDRAWN {
 			return nil, nil, natsx.ErrNoChange
 		}

@@ -3,15 +3,21 @@ package rules
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path"
+	"reflect"
+	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -21,18 +27,36 @@ import (
 //go:embed *.yaml data/*.txt
 var defaults embed.FS
 
-// ErrInvalid wraps every problem Load finds in a rule pack.
-var ErrInvalid = errors.New("rules: invalid rule pack")
+// Embedded returns the packs shipped in the binary, for tools that want to
+// read or copy them.
+func Embedded() fs.FS { return defaults }
 
-// Default loads the packs embedded in the binary.
-func Default() (*Set, error) { return Load(defaults) }
+var (
+	defaultOnce sync.Once
+	shippedSet  *Set
+	shippedErr  error
+)
+
+// Default returns the packs embedded in the binary, compiled once: a Set
+// is immutable, so every caller may share it.
+func Default() (*Set, error) {
+	defaultOnce.Do(func() { shippedSet, shippedErr = Load(defaults) })
+	return shippedSet, shippedErr
+}
 
 // LoadDir loads the packs in dir (*.yaml, with data files in dir/data).
-func LoadDir(dir string) (*Set, error) { return Load(os.DirFS(dir)) }
+func LoadDir(dir string) (*Set, error) {
+	if _, err := os.Stat(dir); err != nil {
+		return nil, err
+	}
+	return Load(os.DirFS(dir))
+}
 
 // Load reads every *.yaml pack at the root of fsys, resolves "@name" data
 // references against data/name.txt, compiles the set and runs every rule's
 // examples: a pack whose rules do not do what their examples say is refused.
+// A refused set comes with a *LoadError naming file, line and reason of
+// each problem.
 func Load(fsys fs.FS) (*Set, error) {
 	names, err := fs.Glob(fsys, "*.yaml")
 	if err != nil {
@@ -41,40 +65,240 @@ func Load(fsys fs.FS) (*Set, error) {
 	more, _ := fs.Glob(fsys, "*.yml")
 	names = append(names, more...)
 	sort.Strings(names)
+	var ps problems
 	if len(names) == 0 {
-		return nil, fmt.Errorf("%w: no *.yaml packs found", ErrInvalid)
+		ps.add(".", 0, "", "no *.yaml rule packs found")
+		return nil, ps.err()
 	}
-	var packs []Pack
+	digest := sha256.New()
+	var packs []*Pack
 	for _, name := range names {
-		p, err := readPack(fsys, name)
+		raw, err := fs.ReadFile(fsys, name)
 		if err != nil {
-			return nil, err
+			ps.add(name, 0, "", "%v", err)
+			continue
 		}
-		packs = append(packs, p)
+		if len(raw) > maxFileBytes {
+			ps.add(name, 0, "", "the pack is %d bytes, more than %d", len(raw), maxFileBytes)
+			continue
+		}
+		fmt.Fprintf(digest, "%s\x00%d\x00", name, len(raw))
+		digest.Write(raw)
+		if p, ok := parsePack(name, raw, &ps); ok {
+			packs = append(packs, p)
+		}
 	}
-	set, err := compile(packs, func(name string) ([]string, error) { return readData(fsys, name) })
+	data, err := readAllData(fsys, digest)
 	if err != nil {
+		ps.add("data", 0, "", "%v", err)
+	}
+	if err := ps.err(); err != nil {
 		return nil, err
 	}
-	if errs := set.CheckExamples(); len(errs) > 0 {
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, errors.Join(errs...))
+	set := compile(packs, data, &ps)
+	if err := ps.err(); err != nil {
+		return nil, err
 	}
+	set.checkExamples(&ps)
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+	set.digest = hex.EncodeToString(digest.Sum(nil))
+	set.packs = len(packs)
 	return set, nil
 }
 
-func readPack(fsys fs.FS, name string) (Pack, error) {
-	raw, err := fs.ReadFile(fsys, name)
+// maxFileBytes bounds a pack or data file.
+const maxFileBytes = 4 << 20
+
+// dataLine is one term of a data file.
+type dataLine struct {
+	text string
+	line int
+}
+
+// readAllData reads every data/*.txt file (one term per line, "a|b|c" for
+// variants, blank lines and # comments ignored) and adds it to the digest.
+func readAllData(fsys fs.FS, digest interface{ Write([]byte) (int, error) }) (map[string][]dataLine, error) {
+	names, err := fs.Glob(fsys, "data/*.txt")
 	if err != nil {
-		return Pack{}, err
+		return nil, err
 	}
-	var p Pack
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	dec.KnownFields(true)
-	if err := dec.Decode(&p); err != nil {
-		return Pack{}, fmt.Errorf("%w: %s: %v", ErrInvalid, name, err)
+	sort.Strings(names)
+	out := map[string][]dataLine{}
+	for _, name := range names {
+		raw, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		if len(raw) > maxFileBytes {
+			return nil, fmt.Errorf("%s is %d bytes, more than %d", name, len(raw), maxFileBytes)
+		}
+		fmt.Fprintf(digest, "%s\x00%d\x00", name, len(raw))
+		_, _ = digest.Write(raw)
+		var lines []dataLine
+		sc := bufio.NewScanner(bytes.NewReader(raw))
+		sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+		for n := 1; sc.Scan(); n++ {
+			l := strings.TrimSpace(sc.Text())
+			if l == "" || strings.HasPrefix(l, "#") {
+				continue
+			}
+			lines = append(lines, dataLine{l, n})
+		}
+		if err := sc.Err(); err != nil {
+			return nil, fmt.Errorf("%s: %v", name, err)
+		}
+		out[strings.TrimSuffix(path.Base(name), ".txt")] = lines
+	}
+	return out, nil
+}
+
+var (
+	packKeys      = yamlKeys(Pack{})
+	ruleKeys      = yamlKeys(Rule{})
+	guidelineKeys = yamlKeys(Guideline{})
+	examplesKeys  = yamlKeys(Examples{})
+	noteKeys      = yamlKeys(NoteTemplate{})
+)
+
+// yamlKeys lists the keys a struct accepts, from its yaml tags.
+func yamlKeys(v any) []string {
+	t := reflect.TypeOf(v)
+	var out []string
+	for i := 0; i < t.NumField(); i++ {
+		tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		if tag != "" && tag != "-" {
+			out = append(out, tag)
+		}
+	}
+	return out
+}
+
+// checkKeys reports keys of mapping n that are unknown or repeated.
+func checkKeys(file, rule string, n *yaml.Node, known []string, ps *problems) bool {
+	if n.Kind != yaml.MappingNode {
+		ps.add(file, n.Line, rule, "want a mapping of %s", strings.Join(known, ", "))
+		return false
+	}
+	ok := true
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if !slices.Contains(known, k.Value) {
+			ps.add(file, k.Line, rule, "unknown key %q (want one of %s)", k.Value, strings.Join(known, ", "))
+			ok = false
+		}
+		if first, dup := seen[k.Value]; dup {
+			ps.add(file, k.Line, rule, "key %q repeats the one on line %d", k.Value, first)
+			ok = false
+		}
+		seen[k.Value] = k.Line
+	}
+	return ok
+}
+
+var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+
+// decode decodes n into v and reports failures with their line.
+func decode(file, rule string, n *yaml.Node, v any, ps *problems) bool {
+	err := n.Decode(v)
+	if err == nil {
+		return true
+	}
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		for _, msg := range te.Errors {
+			line, reason := n.Line, msg
+			if m := yamlLine.FindStringSubmatch(msg); m != nil {
+				line, _ = strconv.Atoi(m[1])
+				reason = m[2]
+			}
+			ps.add(file, line, rule, "%s", reason)
+		}
+		return false
+	}
+	ps.add(file, n.Line, rule, "%v", err)
+	return false
+}
+
+// parsePack reads one pack. It walks the YAML nodes itself rather than
+// decoding the file in one go, so that every problem can name its line.
+func parsePack(file string, raw []byte, ps *problems) (p *Pack, ok bool) {
+	before := len(ps.list)
+	defer func() {
+		if r := recover(); r != nil {
+			ps.add(file, 0, "", "malformed YAML: %v", r)
+			p, ok = nil, false
+		}
+	}()
+	var doc yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		line := 0
+		reason := strings.TrimPrefix(err.Error(), "yaml: ")
+		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+			line, _ = strconv.Atoi(m[1])
+			reason = m[2]
+		}
+		ps.add(file, line, "", "%s", reason)
+		return nil, false
+	}
+	if len(doc.Content) == 0 {
+		ps.add(file, 0, "", "the pack is empty")
+		return nil, false
+	}
+	root := doc.Content[0]
+	if !checkKeys(file, "", root, packKeys, ps) {
+		return nil, false
+	}
+	p = &Pack{file: file}
+	var rulesNode *yaml.Node
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		switch k.Value {
+		case "category":
+			decode(file, "", v, &p.Category, ps)
+		case "guideline":
+			if checkKeys(file, "", v, guidelineKeys, ps) {
+				decode(file, "", v, &p.Guideline, ps)
+			}
+		case "fields":
+			decode(file, "", v, &p.Fields, ps)
+		case "note":
+			p.noteLine = k.Line
+			if checkKeys(file, "", v, noteKeys, ps) {
+				decode(file, "", v, &p.Note, ps)
+			}
+		case "rules":
+			rulesNode = v
+		}
 	}
 	if p.Category == "" {
-		p.Category = strings.TrimSuffix(strings.TrimSuffix(name, ".yaml"), ".yml")
+		p.Category = strings.TrimSuffix(strings.TrimSuffix(file, ".yaml"), ".yml")
+	}
+	if bad := badName(p.Category); bad != "" {
+		ps.add(file, 0, "", "category %q %s", p.Category, bad)
+	}
+	for _, f := range p.Fields {
+		if fieldBit(f) == 0 {
+			ps.add(file, 0, "", "unknown field %q (want one of %s)", f, strings.Join(Fields, ", "))
+		}
+	}
+	if p.Note != nil && strings.TrimSpace(p.Note.Text) == "" {
+		ps.add(file, p.noteLine, "", "note.text is required")
+	}
+	if rulesNode == nil || rulesNode.Kind != yaml.SequenceNode || len(rulesNode.Content) == 0 {
+		line := 0
+		if rulesNode != nil {
+			line = rulesNode.Line
+		}
+		ps.add(file, line, "", "a pack needs a list of rules")
+		return nil, false
+	}
+	for _, item := range rulesNode.Content {
+		if r, ok := parseRule(file, item, ps); ok {
+			p.Rules = append(p.Rules, *r)
+		}
 	}
 	for i := range p.Rules {
 		r := &p.Rules[i]
@@ -87,72 +311,163 @@ func readPack(fsys fs.FS, name string) (Pack, error) {
 		if len(r.Fields) == 0 {
 			r.Fields = p.Fields
 		}
-		if err := validate(r); err != nil {
-			return Pack{}, fmt.Errorf("%w: %s: %v", ErrInvalid, name, err)
-		}
+		validate(r, ps)
 	}
-	return p, nil
+	return p, len(ps.list) == before
 }
 
-func validate(r *Rule) error {
+func parseRule(file string, item *yaml.Node, ps *problems) (*Rule, bool) {
+	r := &Rule{File: file, Line: item.Line, keyLines: map[string]int{}, exLines: map[string]int{}}
+	// The id first, so that every later problem can name the rule.
+	if item.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(item.Content); i += 2 {
+			if item.Content[i].Value == "id" && item.Content[i+1].Kind == yaml.ScalarNode {
+				r.ID = item.Content[i+1].Value
+			}
+		}
+	}
+	if !checkKeys(file, r.ID, item, ruleKeys, ps) {
+		return nil, false
+	}
+	ok := true
+	for i := 0; i+1 < len(item.Content); i += 2 {
+		k, v := item.Content[i], item.Content[i+1]
+		r.keyLines[k.Value] = k.Line
+		switch k.Value {
+		case "guideline":
+			if !checkKeys(file, r.ID, v, guidelineKeys, ps) {
+				ok = false
+				continue
+			}
+		case "examples":
+			if !checkKeys(file, r.ID, v, examplesKeys, ps) {
+				ok = false
+				continue
+			}
+			for j := 0; j+1 < len(v.Content); j += 2 {
+				for _, ex := range v.Content[j+1].Content {
+					r.exLines[ex.Value] = ex.Line
+				}
+			}
+		}
+		// One key at a time, so a failure is reported on its own line.
+		one := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: k.Line, Content: []*yaml.Node{k, v}}
+		if !decode(file, r.ID, one, r, ps) {
+			ok = false
+		}
+	}
+	return r, ok
+}
+
+// badName explains what is wrong with an id or category, or returns "".
+func badName(s string) string {
+	if s == "" {
+		return "is empty"
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-') {
+			return "may hold only a-z, 0-9, '_', '-' and '.'"
+		}
+	}
+	return ""
+}
+
+// kindKeys are the keys that mean something for each kind.
+var kindKeys = map[Kind][]string{
+	Existence:    {"terms", "inflect", "with", "unless", "scope"},
+	Substitution: {"replace", "with", "unless", "scope"},
+	Occurrence:   {"terms", "inflect", "max", "scope", "with", "unless"},
+	Conditional:  {"a", "b", "inflect", "scope", "with"},
+	Cooccurrence: {"a", "b", "inflect", "scope", "with", "unless"},
+	Pattern:      {"pattern", "prefilter", "window", "scope", "with", "unless"},
+}
+
+// kindOnly are the keys only some kinds use.
+var kindOnly = []string{"terms", "inflect", "replace", "a", "b", "max", "scope", "pattern", "prefilter", "window", "with", "unless"}
+
+func validate(r *Rule, ps *problems) {
+	bad := func(key, format string, args ...any) { ps.add(r.File, r.line(key), r.ID, format, args...) }
 	if r.ID == "" {
-		return errors.New("a rule has no id")
+		bad("id", "a rule needs an id")
+	} else if why := badName(r.ID); why != "" {
+		bad("id", "id %q %s", r.ID, why)
 	}
 	if r.Severity == 0 {
-		return fmt.Errorf("rule %s: severity is required", r.ID)
+		bad("severity", "severity is required (INFO, WARNING or BLOCKER)")
 	}
-	if r.Message == "" {
-		return fmt.Errorf("rule %s: message is required", r.ID)
+	if strings.TrimSpace(r.Message) == "" {
+		bad("message", "message is required")
 	}
 	for _, f := range r.Fields {
-		if !slices.Contains(Fields, f) {
-			return fmt.Errorf("rule %s: unknown field %q (want one of %s)", r.ID, f, strings.Join(Fields, ", "))
+		b := fieldBit(f)
+		if b == 0 {
+			bad("fields", "unknown field %q (want one of %s)", f, strings.Join(Fields, ", "))
 		}
+		r.fieldMask |= b
+	}
+	keys, ok := kindKeys[r.Kind]
+	if !ok {
+		names := make([]string, len(Kinds))
+		for i, k := range Kinds {
+			names[i] = string(k)
+		}
+		bad("kind", "unknown kind %q (want %s)", r.Kind, strings.Join(names, ", "))
+		return
+	}
+	for _, k := range kindOnly {
+		if _, set := r.keyLines[k]; set && !slices.Contains(keys, k) {
+			bad(k, "%s means nothing to a %s rule", k, r.Kind)
+		}
+	}
+	switch r.Scope {
+	case "", Sentence, Paragraph, FieldScope, Article:
+	default:
+		bad("scope", "unknown scope %q (want sentence, paragraph, field or article)", r.Scope)
 	}
 	switch r.Kind {
 	case Existence:
 		if len(r.Terms) == 0 {
-			return fmt.Errorf("rule %s: an existence rule needs terms", r.ID)
+			bad("terms", "an existence rule needs terms")
 		}
 	case Substitution:
 		if len(r.Replace) == 0 {
-			return fmt.Errorf("rule %s: a substitution rule needs replace", r.ID)
+			bad("replace", "a substitution rule needs replace")
 		}
-		if r.Inflect {
-			return fmt.Errorf("rule %s: list a substitution's inflected forms in replace instead of inflect", r.ID)
+	case Occurrence:
+		if len(r.Terms) == 0 {
+			bad("terms", "an occurrence rule needs terms")
 		}
-	case Cooccurrence:
+		if r.Max < 1 {
+			bad("max", "an occurrence rule needs max, the number of terms allowed in one %s (at least 1)", r.scope())
+		}
+	case Conditional, Cooccurrence:
 		if len(r.A) == 0 || len(r.B) == 0 {
-			return fmt.Errorf("rule %s: a cooccurrence rule needs lists a and b", r.ID)
+			bad("a", "a %s rule needs lists a and b", r.Kind)
 		}
-	default:
-		return fmt.Errorf("rule %s: unknown kind %q (want existence, substitution or cooccurrence)", r.ID, r.Kind)
+	case Pattern:
+		if r.Pattern == "" {
+			bad("pattern", "a pattern rule needs a pattern")
+			break
+		}
+		re, err := regexp.Compile(r.Pattern)
+		if err != nil {
+			bad("pattern", "pattern does not compile: %v", err)
+			break
+		}
+		if re.MatchString("") {
+			bad("pattern", "pattern matches the empty string")
+			break
+		}
+		r.re = re
+		r.need = needOf(r.Pattern)
+		if r.Window < 0 || r.Window > 1000 {
+			bad("window", "window must be between 0 and 1000 bytes")
+		}
+		if len(r.Prefilter) == 0 {
+			bad("prefilter", "a pattern rule needs a prefilter: the literals one of which must be in a %s for the pattern to run there", r.scope())
+		}
 	}
 	if len(r.Examples.Match) == 0 {
-		return fmt.Errorf("rule %s: at least one examples.match is required", r.ID)
+		bad("examples", "at least one examples.match is required")
 	}
-	return nil
-}
-
-// readData reads data/name.txt: one term per line ("a|b|c" for variants),
-// blank lines and # comments ignored.
-func readData(fsys fs.FS, name string) ([]string, error) {
-	if name == "" || strings.ContainsAny(name, "/\\") || strings.Contains(name, "..") {
-		return nil, fmt.Errorf("%w: bad data reference %q", ErrInvalid, "@"+name)
-	}
-	f, err := fsys.Open(path.Join("data", name+".txt"))
-	if err != nil {
-		return nil, fmt.Errorf("%w: data file for @%s: %v", ErrInvalid, name, err)
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		out = append(out, line)
-	}
-	return out, sc.Err()
 }

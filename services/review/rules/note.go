@@ -20,9 +20,9 @@ const maxNames = 5
 // gives the title. It returns nil when no category warrants a note.
 func (s *Set) Note(findings []Finding) *Note {
 	type agg struct {
-		tmpl        *NoteTemplate
-		order       int
-		a, b, terms []string
+		tmpl                 *NoteTemplate
+		order                int
+		a, b, terms, context []string
 	}
 	byCat := map[string]*agg{}
 	for _, f := range findings {
@@ -44,6 +44,9 @@ func (s *Set) Note(findings []Finding) *Note {
 		for _, n := range f.Terms {
 			g.terms = appendNew(g.terms, n)
 		}
+		for _, n := range f.Context {
+			g.context = appendNew(g.context, n)
+		}
 	}
 	if len(byCat) == 0 {
 		return nil
@@ -58,12 +61,31 @@ func (s *Set) Note(findings []Finding) *Note {
 		}
 		return list[i].order < list[j].order
 	})
+	fill := func(g *agg, tmpl string) (string, bool) {
+		complete := true
+		var pairs []string
+		for _, p := range []struct {
+			key   string
+			names []string
+		}{{"{a}", g.a}, {"{b}", g.b}, {"{terms}", g.terms}, {"{context}", g.context}} {
+			if strings.Contains(tmpl, p.key) && len(p.names) == 0 {
+				complete = false
+			}
+			pairs = append(pairs, p.key, joinNames(p.names))
+		}
+		return strings.TrimSpace(strings.NewReplacer(pairs...).Replace(tmpl)), complete
+	}
 	texts := make([]string, 0, len(list))
 	for _, g := range list {
-		r := strings.NewReplacer("{a}", joinNames(g.a), "{b}", joinNames(g.b), "{terms}", joinNames(g.terms))
-		texts = append(texts, strings.TrimSpace(r.Replace(g.tmpl.Text)))
+		t, _ := fill(g, g.tmpl.Text)
+		texts = append(texts, t)
 	}
-	return &Note{Title: list[0].tmpl.Title, Text: strings.Join(texts, " ")}
+	top := list[0]
+	title, ok := fill(top, top.tmpl.Title)
+	if !ok && top.tmpl.FallbackTitle != "" {
+		title, _ = fill(top, top.tmpl.FallbackTitle)
+	}
+	return &Note{Title: title, Text: strings.Join(texts, " ")}
 }
 
 // joinNames writes "a", "a and b" or "a, b and c", at most maxNames of them.

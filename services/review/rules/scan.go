@@ -1,12 +1,16 @@
 package rules
 
 import (
+	"cmp"
+	"encoding/hex"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
+	"sync"
+	"unicode/utf8"
 )
 
-// Field is one piece of an article's text. Name is what a flag reports
+// Field is one piece of an article's text. Name is what a span reports
 // ("body", "takeaways[2].quote"); Base is the field rules select on
 // ("takeaways").
 type Field struct {
@@ -15,256 +19,732 @@ type Field struct {
 	Text string
 }
 
-// Finding is everything one rule matched in one field: each match is a span.
+// Finding is everything one rule matched in an article: each match is a
+// span, and spans may lie in different fields.
 type Finding struct {
 	// ID is deterministic: see FlagID.
-	ID         string
-	Rule       *Rule
+	ID   string
+	Rule *Rule
+	// Field is the field of the first span.
 	Field      string
 	Spans      []Span
 	Suggestion string
-	// Canonical names of what matched: list A and B of a cooccurrence rule,
-	// Terms for the other kinds.
+	// Canonical names of what matched: list A and B of a cooccurrence or
+	// conditional rule, Terms for the other kinds.
 	A, B, Terms []string
+	// Context holds the canonical names of the category's note context
+	// terms found anywhere in the article.
+	Context []string
 }
 
-// hit is one phrase match: tokens [i, j) of the field.
-type hit struct {
-	out  output
-	i, j int
+// rhit is a hit as one rule sees it.
+type rhit struct {
+	field      int32
+	start, end int32
+	o          *output
+	unit       int64
 }
 
-// Scan runs every rule over fields and returns the findings, in field order
-// and, within a field, in rule order.
+// scratch is the memory one Scan works in, reused across scans so that the
+// scan of an article allocates little beyond the findings it returns.
+type scratch struct {
+	ring     [ringSize]int32
+	hits     []hit
+	marks    []mark
+	fmarks   []int32 // field i's marks are marks[fmarks[i]:fmarks[i+1]]
+	bits     []uint8
+	ascii    []bool // the field's text is all ASCII
+	byRule   [][]rhit
+	touched  []int32
+	ctx      []ctxName
+	tmp      []rhit
+	side     []rhit
+	keyBuf   []byte
+	sentSums []sentSum
+	// Per field, computed when a rule needs them.
+	sents, paras [][]int32
+	quotes       [][][2]int32
+	runes        [][]int32 // rune count at every runeStep bytes
+	done         []uint8
+}
+
+type ctxName struct {
+	cat   int32
+	canon string
+}
+
+const (
+	doneSents = 1 << iota
+	doneQuotes
+	doneRunes
+)
+
+// runeStep is how many bytes apart the rune-offset checkpoints are.
+const runeStep = 256
+
+var scratchPool = sync.Pool{New: func() any { return &scratch{} }}
+
+func (sc *scratch) reset(rules, fields int) {
+	sc.hits, sc.marks, sc.fmarks, sc.bits, sc.ascii = sc.hits[:0], sc.marks[:0], sc.fmarks[:0], sc.bits[:0], sc.ascii[:0]
+	for _, ri := range sc.touched {
+		sc.byRule[ri] = sc.byRule[ri][:0]
+	}
+	sc.touched, sc.ctx, sc.sentSums = sc.touched[:0], sc.ctx[:0], sc.sentSums[:0]
+	if len(sc.byRule) < rules {
+		sc.byRule = append(sc.byRule, make([][]rhit, rules-len(sc.byRule))...)
+	}
+	if cap(sc.done) < fields {
+		sc.done = make([]uint8, fields)
+		sc.sents = make([][]int32, fields)
+		sc.paras = make([][]int32, fields)
+		sc.quotes = make([][][2]int32, fields)
+		sc.runes = make([][]int32, fields)
+	}
+	sc.done = sc.done[:fields]
+	sc.sents, sc.paras, sc.quotes, sc.runes = sc.sents[:fields], sc.paras[:fields], sc.quotes[:fields], sc.runes[:fields]
+	clear(sc.done)
+}
+
+// Scan runs every rule over the fields of one article and returns the
+// findings in rule order; each finding's spans are in field order.
 func (s *Set) Scan(fields []Field) []Finding {
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	sc.reset(len(s.rules), len(fields))
+	for fi, f := range fields {
+		sc.fmarks = append(sc.fmarks, int32(len(sc.marks)))
+		sc.bits = append(sc.bits, fieldBit(f.Base))
+		ascii := true
+		if f.Text != "" {
+			ascii = s.ac.scan(sc, int32(fi), f.Text)
+		}
+		sc.ascii = append(sc.ascii, ascii)
+	}
+	sc.fmarks = append(sc.fmarks, int32(len(sc.marks)))
+	for _, h := range sc.hits {
+		outs := s.outs[h.term]
+		for i := range outs {
+			o := &outs[i]
+			if o.role == roleContext {
+				sc.addCtx(o.rule, o.canon)
+				continue
+			}
+			if !s.rules[o.rule].appliesTo(sc.bits[h.field]) {
+				continue
+			}
+			if len(sc.byRule[o.rule]) == 0 {
+				sc.touched = append(sc.touched, o.rule)
+			}
+			sc.byRule[o.rule] = append(sc.byRule[o.rule], rhit{field: h.field, start: h.start, end: h.end, o: o})
+		}
+	}
+	s.symbolTriggers(sc, fields)
+	if len(sc.touched) == 0 {
+		return nil
+	}
+	slices.Sort(sc.touched)
 	var out []Finding
-	for _, f := range fields {
-		out = append(out, s.scanField(f)...)
+	for _, ri := range sc.touched {
+		if f, ok := s.evaluate(sc, fields, s.rules[ri], sc.byRule[ri]); ok {
+			out = append(out, f)
+		}
+	}
+	if len(sc.ctx) > 0 {
+		for i := range out {
+			for _, c := range sc.ctx {
+				if s.noteCat[c.cat] == out[i].Rule.Category {
+					out[i].Context = appendNew(out[i].Context, c.canon)
+				}
+			}
+		}
 	}
 	return out
 }
 
-func (s *Set) scanField(f Field) []Finding {
-	if f.Text == "" {
-		return nil
-	}
-	toks := tokenize(f.Text)
-	byRule := map[int][]hit{}
-	for i := range toks {
-		n := s.root
-		for j := i; j < len(toks); j++ {
-			if j > i && !toks[j].join {
-				break
-			}
-			if n = n.kids[toks[j].norm]; n == nil {
-				break
-			}
-			for _, o := range n.out {
-				byRule[o.rule] = append(byRule[o.rule], hit{o, i, j + 1})
-			}
+func (sc *scratch) addCtx(cat int32, canon string) {
+	for _, c := range sc.ctx {
+		if c.cat == cat && c.canon == canon {
+			return
 		}
 	}
-	if len(byRule) == 0 {
-		return nil
-	}
-	idxs := make([]int, 0, len(byRule))
-	for idx := range byRule {
-		idxs = append(idxs, idx)
-	}
-	sort.Ints(idxs)
-	var quotes [][2]int
-	quotesDone := false
-	var out []Finding
-	for _, idx := range idxs {
-		r := s.rules[idx]
-		if !r.appliesTo(f.Base) {
-			continue
-		}
-		if r.OutsideQuotes && !quotesDone {
-			quotes, quotesDone = quoteRanges(f.Text), true
-		}
-		hits := keep(byRule[idx], toks, r.OutsideQuotes, quotes)
-		if r.Kind == Cooccurrence {
-			hits = cooccurring(hits, toks)
-		}
-		hits = leftmostLongest(hits)
-		if len(hits) == 0 {
-			continue
-		}
-		out = append(out, finding(r, f, toks, hits))
-	}
-	return out
+	sc.ctx = append(sc.ctx, ctxName{cat, canon})
 }
 
-// keep drops exception phrases and the matches they overlap, and matches
-// inside quotation marks when the rule asks for that.
-func keep(hits []hit, toks []token, outsideQuotes bool, quotes [][2]int) []hit {
-	var exc []hit
-	for _, h := range hits {
-		if h.out.role == roleExcept {
-			exc = append(exc, h)
+// symbolOutput marks a prefilter literal found by a plain search.
+var symbolOutput = output{role: roleTrigger}
+
+// symbolTriggers finds the prefilter entries of pattern rules that are not
+// words ("@") with a plain substring search.
+func (s *Set) symbolTriggers(sc *scratch, fields []Field) {
+	for _, r := range s.rules {
+		if len(r.symbols) == 0 {
+			continue
+		}
+		for fi, f := range fields {
+			if !r.appliesTo(sc.bits[fi]) {
+				continue
+			}
+			for _, sym := range r.symbols {
+				if i := strings.Index(f.Text, sym); i >= 0 {
+					if len(sc.byRule[r.idx]) == 0 {
+						sc.touched = append(sc.touched, int32(r.idx))
+					}
+					sc.byRule[r.idx] = append(sc.byRule[r.idx], rhit{field: int32(fi), start: int32(i), end: int32(i + len(sym)), o: &symbolOutput})
+				}
+			}
 		}
 	}
-	var kept []hit
+}
+
+// evaluate applies one rule to the hits of its terms.
+func (s *Set) evaluate(sc *scratch, fields []Field, r *Rule, hits []rhit) (Finding, bool) {
+	// Sort out the lists: main hits, exceptions, unless.
+	main, side := sc.tmp[:0], sc.side[:0]
+	defer func() { sc.tmp, sc.side = main[:0], side[:0] }()
 	for _, h := range hits {
-		if h.out.role == roleExcept {
+		switch h.o.role {
+		case roleExcept, roleUnless, roleWith:
+			side = append(side, h)
+		default:
+			main = append(main, h)
+		}
+	}
+	scope := r.scope()
+	for i := range side {
+		if side[i].o.role != roleExcept {
+			side[i].unit = sc.unit(fields, scope, side[i].field, side[i].start)
+		}
+	}
+	if r.Kind == Pattern {
+		main = s.runPattern(sc, fields, r, main, side)
+	}
+	// Exceptions and quotations.
+	kept := main[:0]
+	for _, h := range main {
+		if overlapsExcept(h, side) {
 			continue
 		}
-		if overlapsAny(h, exc) {
-			continue
-		}
-		if outsideQuotes && inRanges(toks[h.i].start, quotes) {
+		if r.OutsideQuotes && sc.inQuotes(fields, h.field, h.start) {
 			continue
 		}
 		kept = append(kept, h)
 	}
-	return kept
+	main = leftmostLongest(kept)
+	if len(main) == 0 {
+		return Finding{}, false
+	}
+	for i := range main {
+		main[i].unit = sc.unit(fields, scope, main[i].field, main[i].start)
+	}
+	switch r.Kind {
+	case Occurrence:
+		main = overMax(main, r.Max)
+	case Cooccurrence:
+		main = bothInUnit(main)
+	case Conditional:
+		main = aWithoutB(main)
+	}
+	if len(r.With) > 0 && r.Kind != Pattern {
+		main = byUnit(sc, fields, scope, main, side, roleWith, true)
+	}
+	if len(r.Unless) > 0 {
+		main = byUnit(sc, fields, scope, main, side, roleUnless, false)
+	}
+	if len(main) == 0 {
+		return Finding{}, false
+	}
+	return s.finding(sc, fields, r, main), true
 }
 
-func overlapsAny(h hit, others []hit) bool {
-	for _, o := range others {
-		if h.i < o.j && o.i < h.j {
+func overlapsExcept(h rhit, side []rhit) bool {
+	for _, o := range side {
+		if o.o.role == roleExcept && o.field == h.field && h.start < o.end && o.start < h.end {
 			return true
 		}
 	}
 	return false
 }
 
-func inRanges(pos int, rs [][2]int) bool {
-	for _, r := range rs {
-		if pos >= r[0] && pos < r[1] {
-			return true
+// leftmostLongest orders hits by field and position and drops those that
+// overlap an earlier or longer one of the same role, so "could not be
+// independently verified" is one span, not also "not independently
+// verified". Hits of lists A and B may overlap: "Taiwanese independence"
+// is both a region and a claim of sovereignty.
+func leftmostLongest(hits []rhit) []rhit {
+	slices.SortFunc(hits, func(a, b rhit) int {
+		if c := cmp.Compare(a.field, b.field); c != 0 {
+			return c
 		}
+		if c := cmp.Compare(a.start, b.start); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.end, a.end)
+	})
+	out := hits[:0]
+	var field [roleContext + 1]int32
+	var end [roleContext + 1]int32
+	for i := range field {
+		field[i], end[i] = -1, -1
 	}
-	return false
+	for _, h := range hits {
+		r := h.o.role
+		if h.field == field[r] && h.start < end[r] {
+			continue
+		}
+		out = append(out, h)
+		field[r], end[r] = h.field, h.end
+	}
+	return out
 }
 
-// cooccurring keeps the A and B matches of sentences that hold both.
-func cooccurring(hits []hit, toks []token) []hit {
-	type seen struct{ a, b bool }
-	bySent := map[int]*seen{}
-	for _, h := range hits {
-		sn := bySent[toks[h.i].sent]
-		if sn == nil {
-			sn = &seen{}
-			bySent[toks[h.i].sent] = sn
+// overMax keeps the hits of the units that hold more than max of them.
+// Hits are sorted by field and position, so a unit's hits are contiguous.
+func overMax(hits []rhit, max int) []rhit {
+	out := hits[:0]
+	for i := 0; i < len(hits); {
+		j := i
+		for j < len(hits) && hits[j].unit == hits[i].unit {
+			j++
 		}
-		switch h.out.role {
-		case roleA:
-			sn.a = true
-		case roleB:
-			sn.b = true
+		n := j - i
+		if n > max {
+			out = append(out, hits[i:j]...)
 		}
+		i = j
 	}
-	var out []hit
+	return out
+}
+
+// bothInUnit keeps the A and B hits of units that hold both. Hits are
+// sorted by field and position, so a unit's hits are contiguous.
+func bothInUnit(hits []rhit) []rhit {
+	out := hits[:0]
+	for i := 0; i < len(hits); {
+		j := i
+		var a, b bool
+		for ; j < len(hits) && hits[j].unit == hits[i].unit; j++ {
+			a = a || hits[j].o.role == roleA
+			b = b || hits[j].o.role == roleB
+		}
+		if a && b {
+			out = append(out, hits[i:j]...)
+		}
+		i = j
+	}
+	return out
+}
+
+// aWithoutB keeps the A hits of units that hold no B.
+func aWithoutB(hits []rhit) []rhit {
+	out := hits[:0]
+	for i := 0; i < len(hits); {
+		j := i
+		b := false
+		for ; j < len(hits) && hits[j].unit == hits[i].unit; j++ {
+			b = b || hits[j].o.role == roleB
+		}
+		if !b {
+			for _, h := range hits[i:j] {
+				if h.o.role == roleA {
+					out = append(out, h)
+				}
+			}
+		}
+		i = j
+	}
+	return out
+}
+
+// byUnit keeps the hits whose unit holds a side hit of role (keep true:
+// with) or holds none (keep false: unless). A side term inside the match
+// itself ("said" in "is said to have") does not count.
+func byUnit(sc *scratch, fields []Field, scope Scope, hits, side []rhit, role role, keep bool) []rhit {
+	out := hits[:0]
 	for _, h := range hits {
-		if sn := bySent[toks[h.i].sent]; sn.a && sn.b {
+		if sc.unitHas(fields, scope, h, side, role) == keep {
 			out = append(out, h)
 		}
 	}
 	return out
 }
 
-// leftmostLongest orders matches by position and drops those that overlap
-// an earlier or longer one, so "could not be independently verified" is one
-// span, not also "not independently verified".
-func leftmostLongest(hits []hit) []hit {
-	sort.SliceStable(hits, func(x, y int) bool {
-		if hits[x].i != hits[y].i {
-			return hits[x].i < hits[y].i
-		}
-		return hits[x].j > hits[y].j
-	})
-	var out []hit
-	end := -1
-	for _, h := range hits {
-		if h.i < end {
+// unitHas reports whether h's unit holds a side hit of role outside h.
+func (sc *scratch) unitHas(fields []Field, scope Scope, h rhit, side []rhit, role role) bool {
+	for _, o := range side {
+		if o.o.role != role {
 			continue
 		}
-		out = append(out, h)
-		end = h.j
+		inside := o.field == h.field && o.start < h.end && h.start < o.end
+		if !inside && o.unit == h.unit {
+			return true
+		}
+	}
+	return false
+}
+
+// runPattern runs a pattern rule's expression over each unit of its scope
+// that holds a prefilter hit (and a with hit, if the rule has a with list)
+// and could hold a match, or only over a window around each prefilter hit
+// when the rule sets one, and returns its matches as hits.
+func (s *Set) runPattern(sc *scratch, fields []Field, r *Rule, triggers, side []rhit) []rhit {
+	scope := r.scope()
+	var out []rhit
+	run := func(field int32, us, ue int) {
+		text := fields[field].Text[us:ue]
+		if !r.need.holds(text) {
+			return
+		}
+		for _, m := range r.re.FindAllStringIndex(text, -1) {
+			out = append(out, rhit{field: field, start: int32(us + m[0]), end: int32(us + m[1]), o: &patternOutput})
+		}
+	}
+	if scope == Article && r.Window == 0 {
+		// Any trigger anywhere: the expression runs over every field the
+		// rule applies to.
+		if len(triggers) == 0 || len(r.With) > 0 && !hasRole(side, roleWith) {
+			return nil
+		}
+		for fi, f := range fields {
+			if r.appliesTo(sc.bits[fi]) && f.Text != "" {
+				run(int32(fi), 0, len(f.Text))
+			}
+		}
+		return out
+	}
+	// The ranges to run over, merged where they touch; triggers come in
+	// field and position order.
+	slices.SortFunc(triggers, func(a, b rhit) int {
+		if c := cmp.Compare(a.field, b.field); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.start, b.start)
+	})
+	curField, curStart, curEnd := int32(-1), 0, 0
+	for _, t := range triggers {
+		t.unit = sc.unit(fields, scope, t.field, t.start)
+		if len(r.With) > 0 && !sc.unitHas(fields, scope, t, side, roleWith) {
+			continue
+		}
+		us, ue := sc.unitRange(fields, scope, t.field, t.start)
+		if r.Window > 0 {
+			text := fields[t.field].Text
+			ws, we := max(us, int(t.start)-r.Window), min(ue, int(t.end)+r.Window)
+			for ws > us && wordEndsAt(text, ws) && wordStartsAt(text, ws) {
+				ws-- // do not start inside a word
+			}
+			for ws > us && !utf8.RuneStart(text[ws]) {
+				ws--
+			}
+			for we < ue && !utf8.RuneStart(text[we]) {
+				we++
+			}
+			us, ue = ws, we
+		}
+		if t.field == curField && us <= curEnd {
+			curEnd = max(curEnd, ue)
+			continue
+		}
+		if curField >= 0 {
+			run(curField, curStart, curEnd)
+		}
+		curField, curStart, curEnd = t.field, us, ue
+	}
+	if curField >= 0 {
+		run(curField, curStart, curEnd)
 	}
 	return out
 }
 
-func finding(r *Rule, f Field, toks []token, hits []hit) Finding {
-	fd := Finding{Rule: r, Field: f.Name}
-	var subs []string
+func hasRole(hits []rhit, ro role) bool {
 	for _, h := range hits {
-		fd.Spans = append(fd.Spans, span(f.Text, toks[h.i], toks[h.j-1]))
-		switch h.out.role {
-		case roleA:
-			fd.A = appendNew(fd.A, h.out.canon)
-		case roleB:
-			fd.B = appendNew(fd.B, h.out.canon)
-		default:
-			fd.Terms = appendNew(fd.Terms, h.out.canon)
+		if h.o.role == ro {
+			return true
 		}
-		if h.out.repl != "" {
-			subs = appendNew(subs, fmt.Sprintf("Use “%s” instead of “%s”.", h.out.repl, h.out.canon))
+	}
+	return false
+}
+
+var patternOutput = output{role: roleTerm}
+
+const unitArticle = -1
+
+// unit identifies the scope unit holding byte pos of field f.
+func (sc *scratch) unit(fields []Field, scope Scope, f, pos int32) int64 {
+	switch scope {
+	case Article:
+		return unitArticle
+	case FieldScope:
+		return int64(f) << 32
+	}
+	return int64(f)<<32 | int64(after(sc.breaks(fields, scope, f), pos))
+}
+
+// unitRange returns the byte range of the unit holding pos.
+func (sc *scratch) unitRange(fields []Field, scope Scope, f, pos int32) (int, int) {
+	n := len(fields[f].Text)
+	if scope == Article || scope == FieldScope {
+		return 0, n
+	}
+	breaks := sc.breaks(fields, scope, f)
+	k := after(breaks, pos)
+	start, end := 0, n
+	if k > 0 {
+		start = int(breaks[k-1])
+	}
+	if k < len(breaks) {
+		end = int(breaks[k])
+	}
+	return start, end
+}
+
+// after returns how many of the sorted breaks are at or before pos.
+func after(breaks []int32, pos int32) int {
+	lo, hi := 0, len(breaks)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if breaks[m] <= pos {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// breaks returns where the sentences (or paragraphs) of field f end.
+func (sc *scratch) breaks(fields []Field, scope Scope, f int32) []int32 {
+	if sc.done[f]&doneSents == 0 {
+		sc.done[f] |= doneSents
+		sents, paras := sc.sents[f][:0], sc.paras[f][:0]
+		for _, m := range sc.marks[sc.fmarks[f]:sc.fmarks[f+1]] {
+			switch m.kind {
+			case markParagraph:
+				paras = append(paras, m.pos)
+				sents = append(sents, m.pos)
+			case markSentence:
+				sents = append(sents, m.pos)
+			}
+		}
+		// An ellipsis or a stop followed by closing quotes can note its
+		// break after a later mark; keep the lists sorted.
+		if !slices.IsSorted(sents) {
+			slices.Sort(sents)
+		}
+		sc.sents[f], sc.paras[f] = sents, paras
+	}
+	if scope == Paragraph {
+		return sc.paras[f]
+	}
+	return sc.sents[f]
+}
+
+// inQuotes reports whether byte pos of field f is inside quotation marks:
+// “…”, «…» or straight "…". A paragraph break closes an unclosed quote, so
+// a stray mark cannot hide the rest of the article.
+func (sc *scratch) inQuotes(fields []Field, f, pos int32) bool {
+	if sc.done[f]&doneQuotes == 0 {
+		sc.done[f] |= doneQuotes
+		qs := sc.quotes[f][:0]
+		open := int32(-1)
+		var closer uint8
+		for _, m := range sc.marks[sc.fmarks[f]:sc.fmarks[f+1]] {
+			switch m.kind {
+			case markQuote, markOpenCurly, markOpenGuil:
+				if open < 0 {
+					open, closer = m.pos, closerOf(m.kind)
+				} else if m.kind == markQuote && closer == markQuote {
+					qs = append(qs, [2]int32{open, m.pos + 1})
+					open = -1
+				}
+			case markCloseCurly, markCloseGuil:
+				if open >= 0 && m.kind == closer {
+					w := int32(3) // ”
+					if m.kind == markCloseGuil {
+						w = 2 // »
+					}
+					qs = append(qs, [2]int32{open, m.pos + w})
+					open = -1
+				}
+			case markParagraph:
+				if open >= 0 {
+					qs = append(qs, [2]int32{open, m.pos})
+					open = -1
+				}
+			}
+		}
+		if open >= 0 {
+			qs = append(qs, [2]int32{open, int32(len(fields[f].Text))})
+		}
+		sc.quotes[f] = qs
+	}
+	for _, q := range sc.quotes[f] {
+		if pos >= q[0] && pos < q[1] {
+			return true
+		}
+	}
+	return false
+}
+
+func closerOf(open uint8) uint8 {
+	switch open {
+	case markOpenCurly:
+		return markCloseCurly
+	case markOpenGuil:
+		return markCloseGuil
+	}
+	return markQuote
+}
+
+// runeOffset returns the rune offset of byte pos in field f.
+func (sc *scratch) runeOffset(fields []Field, f int32, pos int) int {
+	text := fields[f].Text
+	if sc.done[f]&doneRunes == 0 {
+		sc.done[f] |= doneRunes
+		cps := sc.runes[f][:0]
+		n := 0
+		for i := 0; i < len(text); i += runeStep {
+			cps = append(cps, int32(n))
+			n += utf8.RuneCountInString(text[i:min(i+runeStep, len(text))])
+		}
+		sc.runes[f] = cps
+	}
+	k := pos / runeStep
+	if k >= len(sc.runes[f]) {
+		k = len(sc.runes[f]) - 1
+	}
+	if k < 0 {
+		return 0
+	}
+	return int(sc.runes[f][k]) + utf8.RuneCountInString(text[k*runeStep:pos])
+}
+
+// finding builds the finding of rule r from the hits it kept.
+func (s *Set) finding(sc *scratch, fields []Field, r *Rule, hits []rhit) Finding {
+	fd := Finding{Rule: r, Field: fields[hits[0].field].Name, Spans: make([]Span, 0, len(hits))}
+	var subs []string
+	keys := make([]string, 0, len(hits))
+	for i, h := range hits {
+		f := fields[h.field]
+		if i > 0 && h.field == hits[i-1].field && h.start == hits[i-1].start && h.end == hits[i-1].end {
+			// One phrase in both lists: one span, both names.
+			switch h.o.role {
+			case roleA:
+				fd.A = appendNew(fd.A, h.o.canon)
+			case roleB:
+				fd.B = appendNew(fd.B, h.o.canon)
+			}
+			continue
+		}
+		sp := makeSpan(f.Text, int(h.start), int(h.end))
+		sp.Field = f.Name
+		if sc.ascii[h.field] {
+			sp.RuneStart, sp.RuneEnd = sp.Start, sp.End
+		} else {
+			sp.RuneStart = sc.runeOffset(fields, h.field, sp.Start)
+			sp.RuneEnd = sp.RuneStart + utf8.RuneCountInString(sp.Text)
+		}
+		sp.Key = sc.spanKey(fields, r.ID, h)
+		keys = append(keys, sp.Key)
+		fd.Spans = append(fd.Spans, sp)
+		switch h.o.role {
+		case roleA:
+			fd.A = appendNew(fd.A, h.o.canon)
+		case roleB:
+			fd.B = appendNew(fd.B, h.o.canon)
+		default:
+			if h.o.canon != "" {
+				fd.Terms = appendNew(fd.Terms, h.o.canon)
+			}
+		}
+		if h.o.repl != "" {
+			subs = appendNew(subs, fmt.Sprintf("Use “%s” instead of “%s”.", h.o.repl, h.o.canon))
 		}
 	}
 	fd.Suggestion = strings.Join(append(subs, r.Suggestions...), " ")
-	fd.ID = FlagID(r.ID, f.Name, idText(r, f.Text, toks, hits))
+	fd.ID = FlagID(r.ID, keys)
 	return fd
 }
 
-// idText is the matched text a finding's id is keyed by: the first match,
-// or for a cooccurrence the first pair (leader and conflict term) of the
-// first sentence, so a decision on "Putin … invasion" does not carry over
-// to a new sentence about Putin and sanctions.
-func idText(r *Rule, text string, toks []token, hits []hit) string {
-	first := hits[0]
-	words := func(h hit) string { return text[toks[h.i].start:toks[h.j-1].end] }
-	if r.Kind != Cooccurrence {
-		return words(first)
+// FlagID is a short, deterministic id for a rule's finding: a hash of the
+// rule and the set of its spans' keys. The same passages flagged again in a
+// later revision get the same id.
+func FlagID(ruleID string, keys []string) string {
+	ks := slices.Clone(keys)
+	slices.Sort(ks)
+	ks = slices.Compact(ks)
+	h := fnvString(fnvOffset, ruleID)
+	for _, k := range ks {
+		h = fnvString(fnvByte(h, 0), k)
 	}
-	var a, b string
-	for _, h := range hits {
-		if toks[h.i].sent != toks[first.i].sent {
-			break
-		}
-		switch {
-		case h.out.role == roleA && a == "":
-			a = words(h)
-		case h.out.role == roleB && b == "":
-			b = words(h)
-		}
+	return hex64(h)
+}
+
+// spanKey is the identity of a passage: the rule, the field, the matched
+// text and the sentence around it, each normalized (case, apostrophes,
+// punctuation and spacing do not count). A decision carries over to a
+// later revision only while all four stay the same. It is a 64-bit FNV-1a
+// hash: stable across processes and versions, and cheap, since every span
+// of every scan gets one.
+func (sc *scratch) spanKey(fields []Field, ruleID string, h rhit) string {
+	f := fields[h.field]
+	ss, se := sc.unitRange(fields, Sentence, h.field, h.start)
+	se = max(se, int(h.end))
+	// Spans come in text order, so a sentence's spans are consecutive.
+	var sent uint64
+	if n := len(sc.sentSums); n > 0 && sc.sentSums[n-1].field == h.field && sc.sentSums[n-1].start == int32(ss) && sc.sentSums[n-1].end == int32(se) {
+		sent = sc.sentSums[n-1].sum
+	} else {
+		sc.keyBuf = appendNormKey(sc.keyBuf[:0], f.Text[ss:se])
+		sent = fnvBytes(fnvOffset, sc.keyBuf)
+		sc.sentSums = append(sc.sentSums, sentSum{h.field, int32(ss), int32(se), sent})
 	}
-	return a + " " + b
+	k := fnvString(fnvOffset, ruleID)
+	k = fnvString(fnvByte(k, 0), f.Base)
+	sc.keyBuf = appendNormKey(sc.keyBuf[:0], f.Text[h.start:h.end])
+	k = fnvBytes(fnvByte(k, 0), sc.keyBuf)
+	for i := 0; i < 8; i++ {
+		k = fnvByte(k, byte(sent>>(8*i)))
+	}
+	return hex64(k)
+}
+
+type sentSum struct {
+	field, start, end int32
+	sum               uint64
+}
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func fnvByte(h uint64, c byte) uint64 { return (h ^ uint64(c)) * fnvPrime }
+
+func fnvString(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint64(s[i])) * fnvPrime
+	}
+	return h
+}
+
+func fnvBytes(h uint64, b []byte) uint64 {
+	for _, c := range b {
+		h = (h ^ uint64(c)) * fnvPrime
+	}
+	return h
+}
+
+func hex64(h uint64) string {
+	var b [8]byte
+	for i := range b {
+		b[i] = byte(h >> (56 - 8*i))
+	}
+	return hex.EncodeToString(b[:])
 }
 
 func appendNew(list []string, s string) []string {
-	for _, have := range list {
-		if have == s {
-			return list
-		}
+	if contains(list, s) {
+		return list
 	}
 	return append(list, s)
-}
-
-// quoteRanges returns the byte ranges inside quotation marks: “…”, «…» and
-// straight "…" pairs. A paragraph break closes an unclosed quote, so a
-// stray mark cannot hide the rest of the article.
-func quoteRanges(text string) [][2]int {
-	var out [][2]int
-	open := -1
-	var closer rune
-	for i, c := range text {
-		switch {
-		case open < 0 && (c == '“' || c == '"' || c == '«'):
-			open = i
-			closer = map[rune]rune{'“': '”', '"': '"', '«': '»'}[c]
-		case open >= 0 && c == closer:
-			out = append(out, [2]int{open, i + len(string(c))})
-			open = -1
-		case open >= 0 && c == '\n' && strings.HasPrefix(strings.TrimLeft(text[i+1:], " \t"), "\n"):
-			out = append(out, [2]int{open, i})
-			open = -1
-		}
-	}
-	if open >= 0 {
-		out = append(out, [2]int{open, len(text)})
-	}
-	return out
 }

@@ -11,6 +11,7 @@ package reviewv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	v1 "newsroom.dev/gen/newsroom/article/v1"
 	reflect "reflect"
 	sync "sync"
@@ -240,11 +241,84 @@ func (x *ChangesRequested) GetNote() string {
 	return ""
 }
 
+// RulesReloaded is broadcast on newsroom.review.rules.reload (core NATS; the
+// REVIEW stream keeps a copy as a log of reloads) after a Reload RPC swapped
+// in new rule packs, so every replica reloads its own rules folder.
+type RulesReloaded struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Actor string                 `protobuf:"bytes,1,opt,name=actor,proto3" json:"actor,omitempty"`
+	Time  *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=time,proto3" json:"time,omitempty"`
+	// Digest of the packs the replica that took the RPC loaded; a replica
+	// whose folder gives another digest logs it.
+	Digest        string `protobuf:"bytes,3,opt,name=digest,proto3" json:"digest,omitempty"`
+	Rules         int32  `protobuf:"varint,4,opt,name=rules,proto3" json:"rules,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RulesReloaded) Reset() {
+	*x = RulesReloaded{}
+	mi := &file_newsroom_review_v1_events_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RulesReloaded) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RulesReloaded) ProtoMessage() {}
+
+func (x *RulesReloaded) ProtoReflect() protoreflect.Message {
+	mi := &file_newsroom_review_v1_events_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RulesReloaded.ProtoReflect.Descriptor instead.
+func (*RulesReloaded) Descriptor() ([]byte, []int) {
+	return file_newsroom_review_v1_events_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *RulesReloaded) GetActor() string {
+	if x != nil {
+		return x.Actor
+	}
+	return ""
+}
+
+func (x *RulesReloaded) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
+func (x *RulesReloaded) GetDigest() string {
+	if x != nil {
+		return x.Digest
+	}
+	return ""
+}
+
+func (x *RulesReloaded) GetRules() int32 {
+	if x != nil {
+		return x.Rules
+	}
+	return 0
+}
+
 var File_newsroom_review_v1_events_proto protoreflect.FileDescriptor
 
 const file_newsroom_review_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1fnewsroom/review/v1/events.proto\x12\x12newsroom.review.v1\x1a!newsroom/article/v1/article.proto\x1a\x1fnewsroom/review/v1/review.proto\"t\n" +
+	"\x1fnewsroom/review/v1/events.proto\x12\x12newsroom.review.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!newsroom/article/v1/article.proto\x1a\x1fnewsroom/review/v1/review.proto\"t\n" +
 	"\x0eArticleFlagged\x122\n" +
 	"\x04meta\x18\x01 \x01(\v2\x1e.newsroom.article.v1.EventMetaR\x04meta\x12.\n" +
 	"\x05flags\x18\x02 \x03(\v2\x18.newsroom.review.v1.FlagR\x05flags\"o\n" +
@@ -256,7 +330,12 @@ const file_newsroom_review_v1_events_proto_rawDesc = "" +
 	"\aarticle\x18\x02 \x01(\v2\x1c.newsroom.article.v1.ArticleR\aarticle\"Z\n" +
 	"\x10ChangesRequested\x122\n" +
 	"\x04meta\x18\x01 \x01(\v2\x1e.newsroom.article.v1.EventMetaR\x04meta\x12\x12\n" +
-	"\x04note\x18\x02 \x01(\tR\x04noteB\xbd\x01\n" +
+	"\x04note\x18\x02 \x01(\tR\x04note\"\x83\x01\n" +
+	"\rRulesReloaded\x12\x14\n" +
+	"\x05actor\x18\x01 \x01(\tR\x05actor\x12.\n" +
+	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x16\n" +
+	"\x06digest\x18\x03 \x01(\tR\x06digest\x12\x14\n" +
+	"\x05rules\x18\x04 \x01(\x05R\x05rulesB\xbd\x01\n" +
 	"\x16com.newsroom.review.v1B\vEventsProtoP\x01Z,newsroom.dev/gen/newsroom/review/v1;reviewv1\xa2\x02\x03NRX\xaa\x02\x12Newsroom.Review.V1\xca\x02\x12Newsroom\\Review\\V1\xe2\x02\x1eNewsroom\\Review\\V1\\GPBMetadata\xea\x02\x14Newsroom::Review::V1b\x06proto3"
 
 var (
@@ -271,29 +350,32 @@ func file_newsroom_review_v1_events_proto_rawDescGZIP() []byte {
 	return file_newsroom_review_v1_events_proto_rawDescData
 }
 
-var file_newsroom_review_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_newsroom_review_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_newsroom_review_v1_events_proto_goTypes = []any{
-	(*ArticleFlagged)(nil),   // 0: newsroom.review.v1.ArticleFlagged
-	(*FlagDecided)(nil),      // 1: newsroom.review.v1.FlagDecided
-	(*ArticleCleared)(nil),   // 2: newsroom.review.v1.ArticleCleared
-	(*ChangesRequested)(nil), // 3: newsroom.review.v1.ChangesRequested
-	(*v1.EventMeta)(nil),     // 4: newsroom.article.v1.EventMeta
-	(*Flag)(nil),             // 5: newsroom.review.v1.Flag
-	(*v1.Article)(nil),       // 6: newsroom.article.v1.Article
+	(*ArticleFlagged)(nil),        // 0: newsroom.review.v1.ArticleFlagged
+	(*FlagDecided)(nil),           // 1: newsroom.review.v1.FlagDecided
+	(*ArticleCleared)(nil),        // 2: newsroom.review.v1.ArticleCleared
+	(*ChangesRequested)(nil),      // 3: newsroom.review.v1.ChangesRequested
+	(*RulesReloaded)(nil),         // 4: newsroom.review.v1.RulesReloaded
+	(*v1.EventMeta)(nil),          // 5: newsroom.article.v1.EventMeta
+	(*Flag)(nil),                  // 6: newsroom.review.v1.Flag
+	(*v1.Article)(nil),            // 7: newsroom.article.v1.Article
+	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
 }
 var file_newsroom_review_v1_events_proto_depIdxs = []int32{
-	4, // 0: newsroom.review.v1.ArticleFlagged.meta:type_name -> newsroom.article.v1.EventMeta
-	5, // 1: newsroom.review.v1.ArticleFlagged.flags:type_name -> newsroom.review.v1.Flag
-	4, // 2: newsroom.review.v1.FlagDecided.meta:type_name -> newsroom.article.v1.EventMeta
-	5, // 3: newsroom.review.v1.FlagDecided.flag:type_name -> newsroom.review.v1.Flag
-	4, // 4: newsroom.review.v1.ArticleCleared.meta:type_name -> newsroom.article.v1.EventMeta
-	6, // 5: newsroom.review.v1.ArticleCleared.article:type_name -> newsroom.article.v1.Article
-	4, // 6: newsroom.review.v1.ChangesRequested.meta:type_name -> newsroom.article.v1.EventMeta
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	5, // 0: newsroom.review.v1.ArticleFlagged.meta:type_name -> newsroom.article.v1.EventMeta
+	6, // 1: newsroom.review.v1.ArticleFlagged.flags:type_name -> newsroom.review.v1.Flag
+	5, // 2: newsroom.review.v1.FlagDecided.meta:type_name -> newsroom.article.v1.EventMeta
+	6, // 3: newsroom.review.v1.FlagDecided.flag:type_name -> newsroom.review.v1.Flag
+	5, // 4: newsroom.review.v1.ArticleCleared.meta:type_name -> newsroom.article.v1.EventMeta
+	7, // 5: newsroom.review.v1.ArticleCleared.article:type_name -> newsroom.article.v1.Article
+	5, // 6: newsroom.review.v1.ChangesRequested.meta:type_name -> newsroom.article.v1.EventMeta
+	8, // 7: newsroom.review.v1.RulesReloaded.time:type_name -> google.protobuf.Timestamp
+	8, // [8:8] is the sub-list for method output_type
+	8, // [8:8] is the sub-list for method input_type
+	8, // [8:8] is the sub-list for extension type_name
+	8, // [8:8] is the sub-list for extension extendee
+	0, // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_newsroom_review_v1_events_proto_init() }
@@ -308,7 +390,7 @@ func file_newsroom_review_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_newsroom_review_v1_events_proto_rawDesc), len(file_newsroom_review_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -204,6 +204,16 @@ type Span struct {
 	Text          string                 `protobuf:"bytes,5,opt,name=text,proto3" json:"text,omitempty"`
 	ContextBefore string                 `protobuf:"bytes,6,opt,name=context_before,json=contextBefore,proto3" json:"context_before,omitempty"`
 	ContextAfter  string                 `protobuf:"bytes,7,opt,name=context_after,json=contextAfter,proto3" json:"context_after,omitempty"`
+	// Field the span is in ("body", "takeaways[2].quote"). A flag gathers every
+	// match of its rule in the article, whatever the field.
+	Field string `protobuf:"bytes,8,opt,name=field,proto3" json:"field,omitempty"`
+	// Identity of the passage: the rule, the field, the matched text and the
+	// sentence around it. A decision carries over to a later revision when
+	// every key of the flag was decided before.
+	Key string `protobuf:"bytes,9,opt,name=key,proto3" json:"key,omitempty"`
+	// The passage was decided in an earlier revision: only the other spans of
+	// the flag are new to the reviewer.
+	DecidedBefore bool `protobuf:"varint,10,opt,name=decided_before,json=decidedBefore,proto3" json:"decided_before,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -287,15 +297,37 @@ func (x *Span) GetContextAfter() string {
 	return ""
 }
 
-// Flag is one rule's finding in one field of one revision. Repeats of the
-// rule in that field are further spans of the same flag.
+func (x *Span) GetField() string {
+	if x != nil {
+		return x.Field
+	}
+	return ""
+}
+
+func (x *Span) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *Span) GetDecidedBefore() bool {
+	if x != nil {
+		return x.DecidedBefore
+	}
+	return false
+}
+
+// Flag is one rule's finding in one revision. Repeats of the rule anywhere in
+// the article are further spans of the same flag, so a reviewer decides once.
 type Flag struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Id       string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	RuleId   string                 `protobuf:"bytes,2,opt,name=rule_id,json=ruleId,proto3" json:"rule_id,omitempty"`
 	Category string                 `protobuf:"bytes,3,opt,name=category,proto3" json:"category,omitempty"`
 	Severity Severity               `protobuf:"varint,4,opt,name=severity,proto3,enum=newsroom.review.v1.Severity" json:"severity,omitempty"`
-	// headline, dek, summary, body, takeaways, highlights or kicker.
+	// Field of the first span: headline, dek, summary, body, takeaways[i].quote,
+	// takeaways[i].context, highlights[i] or kicker. Each span names its own.
 	Field         string                 `protobuf:"bytes,5,opt,name=field,proto3" json:"field,omitempty"`
 	Spans         []*Span                `protobuf:"bytes,6,rep,name=spans,proto3" json:"spans,omitempty"`
 	Message       string                 `protobuf:"bytes,7,opt,name=message,proto3" json:"message,omitempty"`
@@ -566,6 +598,10 @@ type Review struct {
 	// The submitted article's state_seq: tells a redelivered submission from
 	// a new submission of the same revision, and numbers the review's events.
 	SubmissionSeq int64 `protobuf:"varint,14,opt,name=submission_seq,json=submissionSeq,proto3" json:"submission_seq,omitempty"`
+	// Every passage a reviewer has decided on this article, by span key, so
+	// that a decision carries over to any later revision in which the rule,
+	// the matched text and its sentence are unchanged.
+	Decided       []*DecidedPassage `protobuf:"bytes,15,rep,name=decided,proto3" json:"decided,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -698,6 +734,116 @@ func (x *Review) GetSubmissionSeq() int64 {
 	return 0
 }
 
+func (x *Review) GetDecided() []*DecidedPassage {
+	if x != nil {
+		return x.Decided
+	}
+	return nil
+}
+
+// DecidedPassage is a reviewer's decision on one passage (one span key),
+// remembered across revisions.
+type DecidedPassage struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Key       string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	RuleId    string                 `protobuf:"bytes,2,opt,name=rule_id,json=ruleId,proto3" json:"rule_id,omitempty"`
+	Status    FlagStatus             `protobuf:"varint,3,opt,name=status,proto3,enum=newsroom.review.v1.FlagStatus" json:"status,omitempty"`
+	DecidedBy string                 `protobuf:"bytes,4,opt,name=decided_by,json=decidedBy,proto3" json:"decided_by,omitempty"`
+	DecidedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=decided_at,json=decidedAt,proto3" json:"decided_at,omitempty"`
+	Reason    string                 `protobuf:"bytes,6,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Revision the decision was made on.
+	Revision      int64  `protobuf:"varint,7,opt,name=revision,proto3" json:"revision,omitempty"`
+	FlagId        string `protobuf:"bytes,8,opt,name=flag_id,json=flagId,proto3" json:"flag_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DecidedPassage) Reset() {
+	*x = DecidedPassage{}
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DecidedPassage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DecidedPassage) ProtoMessage() {}
+
+func (x *DecidedPassage) ProtoReflect() protoreflect.Message {
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DecidedPassage.ProtoReflect.Descriptor instead.
+func (*DecidedPassage) Descriptor() ([]byte, []int) {
+	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *DecidedPassage) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *DecidedPassage) GetRuleId() string {
+	if x != nil {
+		return x.RuleId
+	}
+	return ""
+}
+
+func (x *DecidedPassage) GetStatus() FlagStatus {
+	if x != nil {
+		return x.Status
+	}
+	return FlagStatus_FLAG_STATUS_UNSPECIFIED
+}
+
+func (x *DecidedPassage) GetDecidedBy() string {
+	if x != nil {
+		return x.DecidedBy
+	}
+	return ""
+}
+
+func (x *DecidedPassage) GetDecidedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DecidedAt
+	}
+	return nil
+}
+
+func (x *DecidedPassage) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *DecidedPassage) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+func (x *DecidedPassage) GetFlagId() string {
+	if x != nil {
+		return x.FlagId
+	}
+	return ""
+}
+
 type GetReviewRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ArticleId     string                 `protobuf:"bytes,1,opt,name=article_id,json=articleId,proto3" json:"article_id,omitempty"`
@@ -707,7 +853,7 @@ type GetReviewRequest struct {
 
 func (x *GetReviewRequest) Reset() {
 	*x = GetReviewRequest{}
-	mi := &file_newsroom_review_v1_review_proto_msgTypes[4]
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -719,7 +865,7 @@ func (x *GetReviewRequest) String() string {
 func (*GetReviewRequest) ProtoMessage() {}
 
 func (x *GetReviewRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_newsroom_review_v1_review_proto_msgTypes[4]
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -732,7 +878,7 @@ func (x *GetReviewRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReviewRequest.ProtoReflect.Descriptor instead.
 func (*GetReviewRequest) Descriptor() ([]byte, []int) {
-	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{4}
+	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetReviewRequest) GetArticleId() string {
@@ -751,7 +897,7 @@ type GetReviewResponse struct {
 
 func (x *GetReviewResponse) Reset() {
 	*x = GetReviewResponse{}
-	mi := &file_newsroom_review_v1_review_proto_msgTypes[5]
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -763,7 +909,7 @@ func (x *GetReviewResponse) String() string {
 func (*GetReviewResponse) ProtoMessage() {}
 
 func (x *GetReviewResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_newsroom_review_v1_review_proto_msgTypes[5]
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -776,7 +922,7 @@ func (x *GetReviewResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReviewResponse.ProtoReflect.Descriptor instead.
 func (*GetReviewResponse) Descriptor() ([]byte, []int) {
-	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{5}
+	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetReviewResponse) GetReview() *Review {
@@ -799,7 +945,7 @@ type ApproveFlagRequest struct {
 
 func (x *ApproveFlagRequest) Reset() {
 	*x = ApproveFlagRequest{}
-	mi := &file_newsroom_review_v1_review_proto_msgTypes[6]
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -811,7 +957,7 @@ func (x *ApproveFlagRequest) String() string {
 func (*ApproveFlagRequest) ProtoMessage() {}
 
 func (x *ApproveFlagRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_newsroom_review_v1_review_proto_msgTypes[6]
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -824,7 +970,7 @@ func (x *ApproveFlagRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveFlagRequest.ProtoReflect.Descriptor instead.
 func (*ApproveFlagRequest) Descriptor() ([]byte, []int) {
-	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{6}
+	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ApproveFlagRequest) GetArticleId() string {
@@ -864,7 +1010,7 @@ type ApproveFlagResponse struct {
 
 func (x *ApproveFlagResponse) Reset() {
 	*x = ApproveFlagResponse{}
-	mi := &file_newsroom_review_v1_review_proto_msgTypes[7]
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -876,7 +1022,7 @@ func (x *ApproveFlagResponse) String() string {
 func (*ApproveFlagResponse) ProtoMessage() {}
 
 func (x *ApproveFlagResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_newsroom_review_v1_review_proto_msgTypes[7]
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -889,7 +1035,7 @@ func (x *ApproveFlagResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveFlagResponse.ProtoReflect.Descriptor instead.
 func (*ApproveFlagResponse) Descriptor() ([]byte, []int) {
-	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{7}
+	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ApproveFlagResponse) GetReview() *Review {
@@ -911,7 +1057,7 @@ type DismissFlagRequest struct {
 
 func (x *DismissFlagRequest) Reset() {
 	*x = DismissFlagRequest{}
-	mi := &file_newsroom_review_v1_review_proto_msgTypes[8]
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -923,7 +1069,7 @@ func (x *DismissFlagRequest) String() string {
 func (*DismissFlagRequest) ProtoMessage() {}
 
 func (x *DismissFlagRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_newsroom_review_v1_review_proto_msgTypes[8]
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -936,7 +1082,7 @@ func (x *DismissFlagRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DismissFlagRequest.ProtoReflect.Descriptor instead.
 func (*DismissFlagRequest) Descriptor() ([]byte, []int) {
-	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{8}
+	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *DismissFlagRequest) GetArticleId() string {
@@ -976,7 +1122,7 @@ type DismissFlagResponse struct {
 
 func (x *DismissFlagResponse) Reset() {
 	*x = DismissFlagResponse{}
-	mi := &file_newsroom_review_v1_review_proto_msgTypes[9]
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -988,7 +1134,7 @@ func (x *DismissFlagResponse) String() string {
 func (*DismissFlagResponse) ProtoMessage() {}
 
 func (x *DismissFlagResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_newsroom_review_v1_review_proto_msgTypes[9]
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1001,7 +1147,7 @@ func (x *DismissFlagResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DismissFlagResponse.ProtoReflect.Descriptor instead.
 func (*DismissFlagResponse) Descriptor() ([]byte, []int) {
-	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{9}
+	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *DismissFlagResponse) GetReview() *Review {
@@ -1021,7 +1167,7 @@ type RequestChangesRequest struct {
 
 func (x *RequestChangesRequest) Reset() {
 	*x = RequestChangesRequest{}
-	mi := &file_newsroom_review_v1_review_proto_msgTypes[10]
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1033,7 +1179,7 @@ func (x *RequestChangesRequest) String() string {
 func (*RequestChangesRequest) ProtoMessage() {}
 
 func (x *RequestChangesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_newsroom_review_v1_review_proto_msgTypes[10]
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1046,7 +1192,7 @@ func (x *RequestChangesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestChangesRequest.ProtoReflect.Descriptor instead.
 func (*RequestChangesRequest) Descriptor() ([]byte, []int) {
-	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{10}
+	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *RequestChangesRequest) GetArticleId() string {
@@ -1072,7 +1218,7 @@ type RequestChangesResponse struct {
 
 func (x *RequestChangesResponse) Reset() {
 	*x = RequestChangesResponse{}
-	mi := &file_newsroom_review_v1_review_proto_msgTypes[11]
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1084,7 +1230,7 @@ func (x *RequestChangesResponse) String() string {
 func (*RequestChangesResponse) ProtoMessage() {}
 
 func (x *RequestChangesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_newsroom_review_v1_review_proto_msgTypes[11]
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1097,7 +1243,7 @@ func (x *RequestChangesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestChangesResponse.ProtoReflect.Descriptor instead.
 func (*RequestChangesResponse) Descriptor() ([]byte, []int) {
-	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{11}
+	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *RequestChangesResponse) GetReview() *Review {
@@ -1119,7 +1265,7 @@ type SetSensitivityNoteRequest struct {
 
 func (x *SetSensitivityNoteRequest) Reset() {
 	*x = SetSensitivityNoteRequest{}
-	mi := &file_newsroom_review_v1_review_proto_msgTypes[12]
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1131,7 +1277,7 @@ func (x *SetSensitivityNoteRequest) String() string {
 func (*SetSensitivityNoteRequest) ProtoMessage() {}
 
 func (x *SetSensitivityNoteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_newsroom_review_v1_review_proto_msgTypes[12]
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1144,7 +1290,7 @@ func (x *SetSensitivityNoteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetSensitivityNoteRequest.ProtoReflect.Descriptor instead.
 func (*SetSensitivityNoteRequest) Descriptor() ([]byte, []int) {
-	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{12}
+	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *SetSensitivityNoteRequest) GetArticleId() string {
@@ -1177,7 +1323,7 @@ type SetSensitivityNoteResponse struct {
 
 func (x *SetSensitivityNoteResponse) Reset() {
 	*x = SetSensitivityNoteResponse{}
-	mi := &file_newsroom_review_v1_review_proto_msgTypes[13]
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1189,7 +1335,7 @@ func (x *SetSensitivityNoteResponse) String() string {
 func (*SetSensitivityNoteResponse) ProtoMessage() {}
 
 func (x *SetSensitivityNoteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_newsroom_review_v1_review_proto_msgTypes[13]
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1202,7 +1348,7 @@ func (x *SetSensitivityNoteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetSensitivityNoteResponse.ProtoReflect.Descriptor instead.
 func (*SetSensitivityNoteResponse) Descriptor() ([]byte, []int) {
-	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{13}
+	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *SetSensitivityNoteResponse) GetReview() *Review {
@@ -1221,7 +1367,7 @@ type CheckTextRequest struct {
 
 func (x *CheckTextRequest) Reset() {
 	*x = CheckTextRequest{}
-	mi := &file_newsroom_review_v1_review_proto_msgTypes[14]
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1233,7 +1379,7 @@ func (x *CheckTextRequest) String() string {
 func (*CheckTextRequest) ProtoMessage() {}
 
 func (x *CheckTextRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_newsroom_review_v1_review_proto_msgTypes[14]
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1246,7 +1392,7 @@ func (x *CheckTextRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckTextRequest.ProtoReflect.Descriptor instead.
 func (*CheckTextRequest) Descriptor() ([]byte, []int) {
-	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{14}
+	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CheckTextRequest) GetArticle() *v1.Article {
@@ -1266,7 +1412,7 @@ type CheckTextResponse struct {
 
 func (x *CheckTextResponse) Reset() {
 	*x = CheckTextResponse{}
-	mi := &file_newsroom_review_v1_review_proto_msgTypes[15]
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1278,7 +1424,7 @@ func (x *CheckTextResponse) String() string {
 func (*CheckTextResponse) ProtoMessage() {}
 
 func (x *CheckTextResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_newsroom_review_v1_review_proto_msgTypes[15]
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1291,7 +1437,7 @@ func (x *CheckTextResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckTextResponse.ProtoReflect.Descriptor instead.
 func (*CheckTextResponse) Descriptor() ([]byte, []int) {
-	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{15}
+	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CheckTextResponse) GetFlags() []*Flag {
@@ -1308,11 +1454,328 @@ func (x *CheckTextResponse) GetProposedNote() *v1.SensitivityNote {
 	return nil
 }
 
+type ReloadRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Check the packs and report what would load, without swapping them in.
+	ValidateOnly  bool `protobuf:"varint,1,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReloadRequest) Reset() {
+	*x = ReloadRequest{}
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReloadRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReloadRequest) ProtoMessage() {}
+
+func (x *ReloadRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReloadRequest.ProtoReflect.Descriptor instead.
+func (*ReloadRequest) Descriptor() ([]byte, []int) {
+	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ReloadRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
+}
+
+type ReloadResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Packs int32                  `protobuf:"varint,1,opt,name=packs,proto3" json:"packs,omitempty"`
+	Rules int32                  `protobuf:"varint,2,opt,name=rules,proto3" json:"rules,omitempty"`
+	// SHA-256 of the packs and data files loaded; equal digests, equal rules.
+	Digest        string   `protobuf:"bytes,3,opt,name=digest,proto3" json:"digest,omitempty"`
+	Categories    []string `protobuf:"bytes,4,rep,name=categories,proto3" json:"categories,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReloadResponse) Reset() {
+	*x = ReloadResponse{}
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReloadResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReloadResponse) ProtoMessage() {}
+
+func (x *ReloadResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReloadResponse.ProtoReflect.Descriptor instead.
+func (*ReloadResponse) Descriptor() ([]byte, []int) {
+	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ReloadResponse) GetPacks() int32 {
+	if x != nil {
+		return x.Packs
+	}
+	return 0
+}
+
+func (x *ReloadResponse) GetRules() int32 {
+	if x != nil {
+		return x.Rules
+	}
+	return 0
+}
+
+func (x *ReloadResponse) GetDigest() string {
+	if x != nil {
+		return x.Digest
+	}
+	return ""
+}
+
+func (x *ReloadResponse) GetCategories() []string {
+	if x != nil {
+		return x.Categories
+	}
+	return nil
+}
+
+type RuleStatsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only rules of this category; empty for all.
+	Category      string `protobuf:"bytes,1,opt,name=category,proto3" json:"category,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RuleStatsRequest) Reset() {
+	*x = RuleStatsRequest{}
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RuleStatsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RuleStatsRequest) ProtoMessage() {}
+
+func (x *RuleStatsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RuleStatsRequest.ProtoReflect.Descriptor instead.
+func (*RuleStatsRequest) Descriptor() ([]byte, []int) {
+	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *RuleStatsRequest) GetCategory() string {
+	if x != nil {
+		return x.Category
+	}
+	return ""
+}
+
+type RuleStatsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Rules []*RuleStat            `protobuf:"bytes,1,rep,name=rules,proto3" json:"rules,omitempty"`
+	// Sequence of the last REVIEW stream event the counts include.
+	ThroughSeq    uint64 `protobuf:"varint,2,opt,name=through_seq,json=throughSeq,proto3" json:"through_seq,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RuleStatsResponse) Reset() {
+	*x = RuleStatsResponse{}
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RuleStatsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RuleStatsResponse) ProtoMessage() {}
+
+func (x *RuleStatsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RuleStatsResponse.ProtoReflect.Descriptor instead.
+func (*RuleStatsResponse) Descriptor() ([]byte, []int) {
+	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *RuleStatsResponse) GetRules() []*RuleStat {
+	if x != nil {
+		return x.Rules
+	}
+	return nil
+}
+
+func (x *RuleStatsResponse) GetThroughSeq() uint64 {
+	if x != nil {
+		return x.ThroughSeq
+	}
+	return 0
+}
+
+// RuleStat counts one rule's flags and the decisions on them.
+type RuleStat struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	RuleId   string                 `protobuf:"bytes,1,opt,name=rule_id,json=ruleId,proto3" json:"rule_id,omitempty"`
+	Category string                 `protobuf:"bytes,2,opt,name=category,proto3" json:"category,omitempty"`
+	Severity Severity               `protobuf:"varint,3,opt,name=severity,proto3,enum=newsroom.review.v1.Severity" json:"severity,omitempty"`
+	// Flags raised on submitted revisions that needed a decision, once per
+	// submission (flags that kept an earlier decision are counted as carried).
+	Fired     int64 `protobuf:"varint,4,opt,name=fired,proto3" json:"fired,omitempty"`
+	Carried   int64 `protobuf:"varint,5,opt,name=carried,proto3" json:"carried,omitempty"`
+	Approved  int64 `protobuf:"varint,6,opt,name=approved,proto3" json:"approved,omitempty"`
+	Dismissed int64 `protobuf:"varint,7,opt,name=dismissed,proto3" json:"dismissed,omitempty"`
+	// The rule is in the set the service runs now; counts outlive a rule
+	// removed from the packs.
+	Loaded        bool `protobuf:"varint,8,opt,name=loaded,proto3" json:"loaded,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RuleStat) Reset() {
+	*x = RuleStat{}
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RuleStat) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RuleStat) ProtoMessage() {}
+
+func (x *RuleStat) ProtoReflect() protoreflect.Message {
+	mi := &file_newsroom_review_v1_review_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RuleStat.ProtoReflect.Descriptor instead.
+func (*RuleStat) Descriptor() ([]byte, []int) {
+	return file_newsroom_review_v1_review_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *RuleStat) GetRuleId() string {
+	if x != nil {
+		return x.RuleId
+	}
+	return ""
+}
+
+func (x *RuleStat) GetCategory() string {
+	if x != nil {
+		return x.Category
+	}
+	return ""
+}
+
+func (x *RuleStat) GetSeverity() Severity {
+	if x != nil {
+		return x.Severity
+	}
+	return Severity_SEVERITY_UNSPECIFIED
+}
+
+func (x *RuleStat) GetFired() int64 {
+	if x != nil {
+		return x.Fired
+	}
+	return 0
+}
+
+func (x *RuleStat) GetCarried() int64 {
+	if x != nil {
+		return x.Carried
+	}
+	return 0
+}
+
+func (x *RuleStat) GetApproved() int64 {
+	if x != nil {
+		return x.Approved
+	}
+	return 0
+}
+
+func (x *RuleStat) GetDismissed() int64 {
+	if x != nil {
+		return x.Dismissed
+	}
+	return 0
+}
+
+func (x *RuleStat) GetLoaded() bool {
+	if x != nil {
+		return x.Loaded
+	}
+	return false
+}
+
 var File_newsroom_review_v1_review_proto protoreflect.FileDescriptor
 
 const file_newsroom_review_v1_review_proto_rawDesc = "" +
 	"\n" +
-	"\x1fnewsroom/review/v1/review.proto\x12\x12newsroom.review.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!newsroom/article/v1/article.proto\"\xc8\x01\n" +
+	"\x1fnewsroom/review/v1/review.proto\x12\x12newsroom.review.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!newsroom/article/v1/article.proto\"\x97\x02\n" +
 	"\x04Span\x12\x14\n" +
 	"\x05start\x18\x01 \x01(\x05R\x05start\x12\x10\n" +
 	"\x03end\x18\x02 \x01(\x05R\x03end\x12\x1d\n" +
@@ -1321,7 +1784,11 @@ const file_newsroom_review_v1_review_proto_rawDesc = "" +
 	"\brune_end\x18\x04 \x01(\x05R\aruneEnd\x12\x12\n" +
 	"\x04text\x18\x05 \x01(\tR\x04text\x12%\n" +
 	"\x0econtext_before\x18\x06 \x01(\tR\rcontextBefore\x12#\n" +
-	"\rcontext_after\x18\a \x01(\tR\fcontextAfter\"\xbc\x04\n" +
+	"\rcontext_after\x18\a \x01(\tR\fcontextAfter\x12\x14\n" +
+	"\x05field\x18\b \x01(\tR\x05field\x12\x10\n" +
+	"\x03key\x18\t \x01(\tR\x03key\x12%\n" +
+	"\x0edecided_before\x18\n" +
+	" \x01(\bR\rdecidedBefore\"\xbc\x04\n" +
 	"\x04Flag\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
 	"\arule_id\x18\x02 \x01(\tR\x06ruleId\x12\x1a\n" +
@@ -1350,7 +1817,7 @@ const file_newsroom_review_v1_review_proto_rawDesc = "" +
 	"\x05actor\x18\x03 \x01(\tR\x05actor\x12.\n" +
 	"\x04time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x12\n" +
 	"\x04text\x18\x05 \x01(\tR\x04text\x12\x1a\n" +
-	"\brevision\x18\x06 \x01(\x03R\brevision\"\xdd\x04\n" +
+	"\brevision\x18\x06 \x01(\x03R\brevision\"\x9b\x05\n" +
 	"\x06Review\x12\x1d\n" +
 	"\n" +
 	"article_id\x18\x01 \x01(\tR\tarticleId\x12\x1a\n" +
@@ -1368,7 +1835,19 @@ const file_newsroom_review_v1_review_proto_rawDesc = "" +
 	"\x04note\x18\v \x01(\v2$.newsroom.article.v1.SensitivityNoteR\x04note\x12:\n" +
 	"\tdecisions\x18\f \x03(\v2\x1c.newsroom.review.v1.DecisionR\tdecisions\x12!\n" +
 	"\fchanges_note\x18\r \x01(\tR\vchangesNote\x12%\n" +
-	"\x0esubmission_seq\x18\x0e \x01(\x03R\rsubmissionSeq\"1\n" +
+	"\x0esubmission_seq\x18\x0e \x01(\x03R\rsubmissionSeq\x12<\n" +
+	"\adecided\x18\x0f \x03(\v2\".newsroom.review.v1.DecidedPassageR\adecided\"\x9a\x02\n" +
+	"\x0eDecidedPassage\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x17\n" +
+	"\arule_id\x18\x02 \x01(\tR\x06ruleId\x126\n" +
+	"\x06status\x18\x03 \x01(\x0e2\x1e.newsroom.review.v1.FlagStatusR\x06status\x12\x1d\n" +
+	"\n" +
+	"decided_by\x18\x04 \x01(\tR\tdecidedBy\x129\n" +
+	"\n" +
+	"decided_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tdecidedAt\x12\x16\n" +
+	"\x06reason\x18\x06 \x01(\tR\x06reason\x12\x1a\n" +
+	"\brevision\x18\a \x01(\x03R\brevision\x12\x17\n" +
+	"\aflag_id\x18\b \x01(\tR\x06flagId\"1\n" +
 	"\x10GetReviewRequest\x12\x1d\n" +
 	"\n" +
 	"article_id\x18\x01 \x01(\tR\tarticleId\"G\n" +
@@ -1407,7 +1886,31 @@ const file_newsroom_review_v1_review_proto_rawDesc = "" +
 	"\aarticle\x18\x01 \x01(\v2\x1c.newsroom.article.v1.ArticleR\aarticle\"\x8e\x01\n" +
 	"\x11CheckTextResponse\x12.\n" +
 	"\x05flags\x18\x01 \x03(\v2\x18.newsroom.review.v1.FlagR\x05flags\x12I\n" +
-	"\rproposed_note\x18\x02 \x01(\v2$.newsroom.article.v1.SensitivityNoteR\fproposedNote*c\n" +
+	"\rproposed_note\x18\x02 \x01(\v2$.newsroom.article.v1.SensitivityNoteR\fproposedNote\"4\n" +
+	"\rReloadRequest\x12#\n" +
+	"\rvalidate_only\x18\x01 \x01(\bR\fvalidateOnly\"t\n" +
+	"\x0eReloadResponse\x12\x14\n" +
+	"\x05packs\x18\x01 \x01(\x05R\x05packs\x12\x14\n" +
+	"\x05rules\x18\x02 \x01(\x05R\x05rules\x12\x16\n" +
+	"\x06digest\x18\x03 \x01(\tR\x06digest\x12\x1e\n" +
+	"\n" +
+	"categories\x18\x04 \x03(\tR\n" +
+	"categories\".\n" +
+	"\x10RuleStatsRequest\x12\x1a\n" +
+	"\bcategory\x18\x01 \x01(\tR\bcategory\"h\n" +
+	"\x11RuleStatsResponse\x122\n" +
+	"\x05rules\x18\x01 \x03(\v2\x1c.newsroom.review.v1.RuleStatR\x05rules\x12\x1f\n" +
+	"\vthrough_seq\x18\x02 \x01(\x04R\n" +
+	"throughSeq\"\xfb\x01\n" +
+	"\bRuleStat\x12\x17\n" +
+	"\arule_id\x18\x01 \x01(\tR\x06ruleId\x12\x1a\n" +
+	"\bcategory\x18\x02 \x01(\tR\bcategory\x128\n" +
+	"\bseverity\x18\x03 \x01(\x0e2\x1c.newsroom.review.v1.SeverityR\bseverity\x12\x14\n" +
+	"\x05fired\x18\x04 \x01(\x03R\x05fired\x12\x18\n" +
+	"\acarried\x18\x05 \x01(\x03R\acarried\x12\x1a\n" +
+	"\bapproved\x18\x06 \x01(\x03R\bapproved\x12\x1c\n" +
+	"\tdismissed\x18\a \x01(\x03R\tdismissed\x12\x16\n" +
+	"\x06loaded\x18\b \x01(\bR\x06loaded*c\n" +
 	"\bSeverity\x12\x18\n" +
 	"\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rSEVERITY_INFO\x10\x01\x12\x14\n" +
@@ -1424,14 +1927,16 @@ const file_newsroom_review_v1_review_proto_rawDesc = "" +
 	"\x11REVIEW_STATE_OPEN\x10\x01\x12\x18\n" +
 	"\x14REVIEW_STATE_CLEARED\x10\x02\x12\"\n" +
 	"\x1eREVIEW_STATE_CHANGES_REQUESTED\x10\x03\x12\x1a\n" +
-	"\x16REVIEW_STATE_WITHDRAWN\x10\x042\xe1\x04\n" +
+	"\x16REVIEW_STATE_WITHDRAWN\x10\x042\x8c\x06\n" +
 	"\rReviewService\x12X\n" +
 	"\tGetReview\x12$.newsroom.review.v1.GetReviewRequest\x1a%.newsroom.review.v1.GetReviewResponse\x12^\n" +
 	"\vApproveFlag\x12&.newsroom.review.v1.ApproveFlagRequest\x1a'.newsroom.review.v1.ApproveFlagResponse\x12^\n" +
 	"\vDismissFlag\x12&.newsroom.review.v1.DismissFlagRequest\x1a'.newsroom.review.v1.DismissFlagResponse\x12g\n" +
 	"\x0eRequestChanges\x12).newsroom.review.v1.RequestChangesRequest\x1a*.newsroom.review.v1.RequestChangesResponse\x12s\n" +
 	"\x12SetSensitivityNote\x12-.newsroom.review.v1.SetSensitivityNoteRequest\x1a..newsroom.review.v1.SetSensitivityNoteResponse\x12X\n" +
-	"\tCheckText\x12$.newsroom.review.v1.CheckTextRequest\x1a%.newsroom.review.v1.CheckTextResponseB\xbd\x01\n" +
+	"\tCheckText\x12$.newsroom.review.v1.CheckTextRequest\x1a%.newsroom.review.v1.CheckTextResponse\x12O\n" +
+	"\x06Reload\x12!.newsroom.review.v1.ReloadRequest\x1a\".newsroom.review.v1.ReloadResponse\x12X\n" +
+	"\tRuleStats\x12$.newsroom.review.v1.RuleStatsRequest\x1a%.newsroom.review.v1.RuleStatsResponseB\xbd\x01\n" +
 	"\x16com.newsroom.review.v1B\vReviewProtoP\x01Z,newsroom.dev/gen/newsroom/review/v1;reviewv1\xa2\x02\x03NRX\xaa\x02\x12Newsroom.Review.V1\xca\x02\x12Newsroom\\Review\\V1\xe2\x02\x1eNewsroom\\Review\\V1\\GPBMetadata\xea\x02\x14Newsroom::Review::V1b\x06proto3"
 
 var (
@@ -1447,7 +1952,7 @@ func file_newsroom_review_v1_review_proto_rawDescGZIP() []byte {
 }
 
 var file_newsroom_review_v1_review_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_newsroom_review_v1_review_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_newsroom_review_v1_review_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_newsroom_review_v1_review_proto_goTypes = []any{
 	(Severity)(0),                      // 0: newsroom.review.v1.Severity
 	(FlagStatus)(0),                    // 1: newsroom.review.v1.FlagStatus
@@ -1456,60 +1961,75 @@ var file_newsroom_review_v1_review_proto_goTypes = []any{
 	(*Flag)(nil),                       // 4: newsroom.review.v1.Flag
 	(*Decision)(nil),                   // 5: newsroom.review.v1.Decision
 	(*Review)(nil),                     // 6: newsroom.review.v1.Review
-	(*GetReviewRequest)(nil),           // 7: newsroom.review.v1.GetReviewRequest
-	(*GetReviewResponse)(nil),          // 8: newsroom.review.v1.GetReviewResponse
-	(*ApproveFlagRequest)(nil),         // 9: newsroom.review.v1.ApproveFlagRequest
-	(*ApproveFlagResponse)(nil),        // 10: newsroom.review.v1.ApproveFlagResponse
-	(*DismissFlagRequest)(nil),         // 11: newsroom.review.v1.DismissFlagRequest
-	(*DismissFlagResponse)(nil),        // 12: newsroom.review.v1.DismissFlagResponse
-	(*RequestChangesRequest)(nil),      // 13: newsroom.review.v1.RequestChangesRequest
-	(*RequestChangesResponse)(nil),     // 14: newsroom.review.v1.RequestChangesResponse
-	(*SetSensitivityNoteRequest)(nil),  // 15: newsroom.review.v1.SetSensitivityNoteRequest
-	(*SetSensitivityNoteResponse)(nil), // 16: newsroom.review.v1.SetSensitivityNoteResponse
-	(*CheckTextRequest)(nil),           // 17: newsroom.review.v1.CheckTextRequest
-	(*CheckTextResponse)(nil),          // 18: newsroom.review.v1.CheckTextResponse
-	(*timestamppb.Timestamp)(nil),      // 19: google.protobuf.Timestamp
-	(*v1.SensitivityNote)(nil),         // 20: newsroom.article.v1.SensitivityNote
-	(*v1.Article)(nil),                 // 21: newsroom.article.v1.Article
+	(*DecidedPassage)(nil),             // 7: newsroom.review.v1.DecidedPassage
+	(*GetReviewRequest)(nil),           // 8: newsroom.review.v1.GetReviewRequest
+	(*GetReviewResponse)(nil),          // 9: newsroom.review.v1.GetReviewResponse
+	(*ApproveFlagRequest)(nil),         // 10: newsroom.review.v1.ApproveFlagRequest
+	(*ApproveFlagResponse)(nil),        // 11: newsroom.review.v1.ApproveFlagResponse
+	(*DismissFlagRequest)(nil),         // 12: newsroom.review.v1.DismissFlagRequest
+	(*DismissFlagResponse)(nil),        // 13: newsroom.review.v1.DismissFlagResponse
+	(*RequestChangesRequest)(nil),      // 14: newsroom.review.v1.RequestChangesRequest
+	(*RequestChangesResponse)(nil),     // 15: newsroom.review.v1.RequestChangesResponse
+	(*SetSensitivityNoteRequest)(nil),  // 16: newsroom.review.v1.SetSensitivityNoteRequest
+	(*SetSensitivityNoteResponse)(nil), // 17: newsroom.review.v1.SetSensitivityNoteResponse
+	(*CheckTextRequest)(nil),           // 18: newsroom.review.v1.CheckTextRequest
+	(*CheckTextResponse)(nil),          // 19: newsroom.review.v1.CheckTextResponse
+	(*ReloadRequest)(nil),              // 20: newsroom.review.v1.ReloadRequest
+	(*ReloadResponse)(nil),             // 21: newsroom.review.v1.ReloadResponse
+	(*RuleStatsRequest)(nil),           // 22: newsroom.review.v1.RuleStatsRequest
+	(*RuleStatsResponse)(nil),          // 23: newsroom.review.v1.RuleStatsResponse
+	(*RuleStat)(nil),                   // 24: newsroom.review.v1.RuleStat
+	(*timestamppb.Timestamp)(nil),      // 25: google.protobuf.Timestamp
+	(*v1.SensitivityNote)(nil),         // 26: newsroom.article.v1.SensitivityNote
+	(*v1.Article)(nil),                 // 27: newsroom.article.v1.Article
 }
 var file_newsroom_review_v1_review_proto_depIdxs = []int32{
 	0,  // 0: newsroom.review.v1.Flag.severity:type_name -> newsroom.review.v1.Severity
 	3,  // 1: newsroom.review.v1.Flag.spans:type_name -> newsroom.review.v1.Span
 	1,  // 2: newsroom.review.v1.Flag.status:type_name -> newsroom.review.v1.FlagStatus
-	19, // 3: newsroom.review.v1.Flag.decided_at:type_name -> google.protobuf.Timestamp
-	19, // 4: newsroom.review.v1.Decision.time:type_name -> google.protobuf.Timestamp
+	25, // 3: newsroom.review.v1.Flag.decided_at:type_name -> google.protobuf.Timestamp
+	25, // 4: newsroom.review.v1.Decision.time:type_name -> google.protobuf.Timestamp
 	2,  // 5: newsroom.review.v1.Review.state:type_name -> newsroom.review.v1.ReviewState
-	19, // 6: newsroom.review.v1.Review.submitted_at:type_name -> google.protobuf.Timestamp
+	25, // 6: newsroom.review.v1.Review.submitted_at:type_name -> google.protobuf.Timestamp
 	4,  // 7: newsroom.review.v1.Review.flags:type_name -> newsroom.review.v1.Flag
-	20, // 8: newsroom.review.v1.Review.proposed_note:type_name -> newsroom.article.v1.SensitivityNote
-	20, // 9: newsroom.review.v1.Review.note:type_name -> newsroom.article.v1.SensitivityNote
+	26, // 8: newsroom.review.v1.Review.proposed_note:type_name -> newsroom.article.v1.SensitivityNote
+	26, // 9: newsroom.review.v1.Review.note:type_name -> newsroom.article.v1.SensitivityNote
 	5,  // 10: newsroom.review.v1.Review.decisions:type_name -> newsroom.review.v1.Decision
-	6,  // 11: newsroom.review.v1.GetReviewResponse.review:type_name -> newsroom.review.v1.Review
-	6,  // 12: newsroom.review.v1.ApproveFlagResponse.review:type_name -> newsroom.review.v1.Review
-	6,  // 13: newsroom.review.v1.DismissFlagResponse.review:type_name -> newsroom.review.v1.Review
-	6,  // 14: newsroom.review.v1.RequestChangesResponse.review:type_name -> newsroom.review.v1.Review
-	20, // 15: newsroom.review.v1.SetSensitivityNoteRequest.note:type_name -> newsroom.article.v1.SensitivityNote
-	6,  // 16: newsroom.review.v1.SetSensitivityNoteResponse.review:type_name -> newsroom.review.v1.Review
-	21, // 17: newsroom.review.v1.CheckTextRequest.article:type_name -> newsroom.article.v1.Article
-	4,  // 18: newsroom.review.v1.CheckTextResponse.flags:type_name -> newsroom.review.v1.Flag
-	20, // 19: newsroom.review.v1.CheckTextResponse.proposed_note:type_name -> newsroom.article.v1.SensitivityNote
-	7,  // 20: newsroom.review.v1.ReviewService.GetReview:input_type -> newsroom.review.v1.GetReviewRequest
-	9,  // 21: newsroom.review.v1.ReviewService.ApproveFlag:input_type -> newsroom.review.v1.ApproveFlagRequest
-	11, // 22: newsroom.review.v1.ReviewService.DismissFlag:input_type -> newsroom.review.v1.DismissFlagRequest
-	13, // 23: newsroom.review.v1.ReviewService.RequestChanges:input_type -> newsroom.review.v1.RequestChangesRequest
-	15, // 24: newsroom.review.v1.ReviewService.SetSensitivityNote:input_type -> newsroom.review.v1.SetSensitivityNoteRequest
-	17, // 25: newsroom.review.v1.ReviewService.CheckText:input_type -> newsroom.review.v1.CheckTextRequest
-	8,  // 26: newsroom.review.v1.ReviewService.GetReview:output_type -> newsroom.review.v1.GetReviewResponse
-	10, // 27: newsroom.review.v1.ReviewService.ApproveFlag:output_type -> newsroom.review.v1.ApproveFlagResponse
-	12, // 28: newsroom.review.v1.ReviewService.DismissFlag:output_type -> newsroom.review.v1.DismissFlagResponse
-	14, // 29: newsroom.review.v1.ReviewService.RequestChanges:output_type -> newsroom.review.v1.RequestChangesResponse
-	16, // 30: newsroom.review.v1.ReviewService.SetSensitivityNote:output_type -> newsroom.review.v1.SetSensitivityNoteResponse
-	18, // 31: newsroom.review.v1.ReviewService.CheckText:output_type -> newsroom.review.v1.CheckTextResponse
-	26, // [26:32] is the sub-list for method output_type
-	20, // [20:26] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	7,  // 11: newsroom.review.v1.Review.decided:type_name -> newsroom.review.v1.DecidedPassage
+	1,  // 12: newsroom.review.v1.DecidedPassage.status:type_name -> newsroom.review.v1.FlagStatus
+	25, // 13: newsroom.review.v1.DecidedPassage.decided_at:type_name -> google.protobuf.Timestamp
+	6,  // 14: newsroom.review.v1.GetReviewResponse.review:type_name -> newsroom.review.v1.Review
+	6,  // 15: newsroom.review.v1.ApproveFlagResponse.review:type_name -> newsroom.review.v1.Review
+	6,  // 16: newsroom.review.v1.DismissFlagResponse.review:type_name -> newsroom.review.v1.Review
+	6,  // 17: newsroom.review.v1.RequestChangesResponse.review:type_name -> newsroom.review.v1.Review
+	26, // 18: newsroom.review.v1.SetSensitivityNoteRequest.note:type_name -> newsroom.article.v1.SensitivityNote
+	6,  // 19: newsroom.review.v1.SetSensitivityNoteResponse.review:type_name -> newsroom.review.v1.Review
+	27, // 20: newsroom.review.v1.CheckTextRequest.article:type_name -> newsroom.article.v1.Article
+	4,  // 21: newsroom.review.v1.CheckTextResponse.flags:type_name -> newsroom.review.v1.Flag
+	26, // 22: newsroom.review.v1.CheckTextResponse.proposed_note:type_name -> newsroom.article.v1.SensitivityNote
+	24, // 23: newsroom.review.v1.RuleStatsResponse.rules:type_name -> newsroom.review.v1.RuleStat
+	0,  // 24: newsroom.review.v1.RuleStat.severity:type_name -> newsroom.review.v1.Severity
+	8,  // 25: newsroom.review.v1.ReviewService.GetReview:input_type -> newsroom.review.v1.GetReviewRequest
+	10, // 26: newsroom.review.v1.ReviewService.ApproveFlag:input_type -> newsroom.review.v1.ApproveFlagRequest
+	12, // 27: newsroom.review.v1.ReviewService.DismissFlag:input_type -> newsroom.review.v1.DismissFlagRequest
+	14, // 28: newsroom.review.v1.ReviewService.RequestChanges:input_type -> newsroom.review.v1.RequestChangesRequest
+	16, // 29: newsroom.review.v1.ReviewService.SetSensitivityNote:input_type -> newsroom.review.v1.SetSensitivityNoteRequest
+	18, // 30: newsroom.review.v1.ReviewService.CheckText:input_type -> newsroom.review.v1.CheckTextRequest
+	20, // 31: newsroom.review.v1.ReviewService.Reload:input_type -> newsroom.review.v1.ReloadRequest
+	22, // 32: newsroom.review.v1.ReviewService.RuleStats:input_type -> newsroom.review.v1.RuleStatsRequest
+	9,  // 33: newsroom.review.v1.ReviewService.GetReview:output_type -> newsroom.review.v1.GetReviewResponse
+	11, // 34: newsroom.review.v1.ReviewService.ApproveFlag:output_type -> newsroom.review.v1.ApproveFlagResponse
+	13, // 35: newsroom.review.v1.ReviewService.DismissFlag:output_type -> newsroom.review.v1.DismissFlagResponse
+	15, // 36: newsroom.review.v1.ReviewService.RequestChanges:output_type -> newsroom.review.v1.RequestChangesResponse
+	17, // 37: newsroom.review.v1.ReviewService.SetSensitivityNote:output_type -> newsroom.review.v1.SetSensitivityNoteResponse
+	19, // 38: newsroom.review.v1.ReviewService.CheckText:output_type -> newsroom.review.v1.CheckTextResponse
+	21, // 39: newsroom.review.v1.ReviewService.Reload:output_type -> newsroom.review.v1.ReloadResponse
+	23, // 40: newsroom.review.v1.ReviewService.RuleStats:output_type -> newsroom.review.v1.RuleStatsResponse
+	33, // [33:41] is the sub-list for method output_type
+	25, // [25:33] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_newsroom_review_v1_review_proto_init() }
@@ -1523,7 +2043,7 @@ func file_newsroom_review_v1_review_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_newsroom_review_v1_review_proto_rawDesc), len(file_newsroom_review_v1_review_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   16,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

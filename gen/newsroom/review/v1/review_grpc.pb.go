@@ -28,6 +28,8 @@ const (
 	ReviewService_RequestChanges_FullMethodName     = "/newsroom.review.v1.ReviewService/RequestChanges"
 	ReviewService_SetSensitivityNote_FullMethodName = "/newsroom.review.v1.ReviewService/SetSensitivityNote"
 	ReviewService_CheckText_FullMethodName          = "/newsroom.review.v1.ReviewService/CheckText"
+	ReviewService_Reload_FullMethodName             = "/newsroom.review.v1.ReviewService/Reload"
+	ReviewService_RuleStats_FullMethodName          = "/newsroom.review.v1.ReviewService/RuleStats"
 )
 
 // ReviewServiceClient is the client API for ReviewService service.
@@ -48,6 +50,13 @@ type ReviewServiceClient interface {
 	SetSensitivityNote(ctx context.Context, in *SetSensitivityNoteRequest, opts ...grpc.CallOption) (*SetSensitivityNoteResponse, error)
 	// CheckText runs the rules over an article without submitting it.
 	CheckText(ctx context.Context, in *CheckTextRequest, opts ...grpc.CallOption) (*CheckTextResponse, error)
+	// Reload re-reads the rule packs from the service's rules folder and swaps
+	// them in atomically, then tells every replica to do the same. An invalid
+	// pack is refused with file, line and reason, and the rules in force stay.
+	Reload(ctx context.Context, in *ReloadRequest, opts ...grpc.CallOption) (*ReloadResponse, error)
+	// RuleStats reports, per rule, how often it fired and how often the desk
+	// approved or dismissed its flags, so noisy rules show up.
+	RuleStats(ctx context.Context, in *RuleStatsRequest, opts ...grpc.CallOption) (*RuleStatsResponse, error)
 }
 
 type reviewServiceClient struct {
@@ -118,6 +127,26 @@ func (c *reviewServiceClient) CheckText(ctx context.Context, in *CheckTextReques
 	return out, nil
 }
 
+func (c *reviewServiceClient) Reload(ctx context.Context, in *ReloadRequest, opts ...grpc.CallOption) (*ReloadResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReloadResponse)
+	err := c.cc.Invoke(ctx, ReviewService_Reload_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *reviewServiceClient) RuleStats(ctx context.Context, in *RuleStatsRequest, opts ...grpc.CallOption) (*RuleStatsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RuleStatsResponse)
+	err := c.cc.Invoke(ctx, ReviewService_RuleStats_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ReviewServiceServer is the server API for ReviewService service.
 // All implementations must embed UnimplementedReviewServiceServer
 // for forward compatibility.
@@ -136,6 +165,13 @@ type ReviewServiceServer interface {
 	SetSensitivityNote(context.Context, *SetSensitivityNoteRequest) (*SetSensitivityNoteResponse, error)
 	// CheckText runs the rules over an article without submitting it.
 	CheckText(context.Context, *CheckTextRequest) (*CheckTextResponse, error)
+	// Reload re-reads the rule packs from the service's rules folder and swaps
+	// them in atomically, then tells every replica to do the same. An invalid
+	// pack is refused with file, line and reason, and the rules in force stay.
+	Reload(context.Context, *ReloadRequest) (*ReloadResponse, error)
+	// RuleStats reports, per rule, how often it fired and how often the desk
+	// approved or dismissed its flags, so noisy rules show up.
+	RuleStats(context.Context, *RuleStatsRequest) (*RuleStatsResponse, error)
 	mustEmbedUnimplementedReviewServiceServer()
 }
 
@@ -163,6 +199,12 @@ func (UnimplementedReviewServiceServer) SetSensitivityNote(context.Context, *Set
 }
 func (UnimplementedReviewServiceServer) CheckText(context.Context, *CheckTextRequest) (*CheckTextResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CheckText not implemented")
+}
+func (UnimplementedReviewServiceServer) Reload(context.Context, *ReloadRequest) (*ReloadResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Reload not implemented")
+}
+func (UnimplementedReviewServiceServer) RuleStats(context.Context, *RuleStatsRequest) (*RuleStatsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RuleStats not implemented")
 }
 func (UnimplementedReviewServiceServer) mustEmbedUnimplementedReviewServiceServer() {}
 func (UnimplementedReviewServiceServer) testEmbeddedByValue()                       {}
@@ -293,6 +335,42 @@ func _ReviewService_CheckText_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ReviewService_Reload_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReloadRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReviewServiceServer).Reload(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReviewService_Reload_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReviewServiceServer).Reload(ctx, req.(*ReloadRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReviewService_RuleStats_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RuleStatsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReviewServiceServer).RuleStats(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReviewService_RuleStats_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReviewServiceServer).RuleStats(ctx, req.(*RuleStatsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ReviewService_ServiceDesc is the grpc.ServiceDesc for ReviewService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -323,6 +401,14 @@ var ReviewService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CheckText",
 			Handler:    _ReviewService_CheckText_Handler,
+		},
+		{
+			MethodName: "Reload",
+			Handler:    _ReviewService_Reload_Handler,
+		},
+		{
+			MethodName: "RuleStats",
+			Handler:    _ReviewService_RuleStats_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -1,6 +1,12 @@
 package rules
 
+// The word-trie matcher this package used before the automaton, kept as a
+// benchmark baseline: tokenize every word of the text, then walk a
+// map-based trie of terms from each token.
+
 import (
+	"regexp"
+	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -8,7 +14,7 @@ import (
 
 // token is one word of a field's text. Offsets are half-open, in bytes and
 // in runes.
-type token struct {
+type legacyToken struct {
 	start, end   int
 	rstart, rend int
 	norm         string
@@ -23,7 +29,7 @@ type token struct {
 // bare http(s) URLs: their words (slugs such as /putin-orders-invasion) are
 // not copy and are never matched. A plain scan, not a regexp: it runs over
 // every byte of every article.
-func urlRanges(text string) [][2]int {
+func legacyURLRanges(text string) [][2]int {
 	var out [][2]int
 	for i := 0; i < len(text); {
 		j := strings.IndexAny(text[i:], "]h")
@@ -38,7 +44,7 @@ func urlRanges(text string) [][2]int {
 				end = i + 2 + k + 1
 			}
 		case strings.HasPrefix(text[i:], "http://") || strings.HasPrefix(text[i:], "https://"):
-			if i > 0 && isWordByte(text[i-1]) {
+			if i > 0 && legacyIsWordByte(text[i-1]) {
 				break
 			}
 			k := strings.IndexAny(text[i:], " \t\n)]>\"")
@@ -57,12 +63,12 @@ func urlRanges(text string) [][2]int {
 	return out
 }
 
-func isWordByte(c byte) bool {
+func legacyIsWordByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= utf8.RuneSelf
 }
 
 // abbrevs end with a period that does not end a sentence ("Mr. Putin").
-var abbrevs = map[string]bool{
+var legacyAbbrevs = map[string]bool{
 	"mr": true, "mrs": true, "ms": true, "dr": true, "prof": true, "gen": true, "sen": true,
 	"rep": true, "gov": true, "lt": true, "col": true, "sgt": true, "capt": true, "cmdr": true,
 	"adm": true, "maj": true, "st": true, "jr": true, "sr": true, "rev": true, "hon": true,
@@ -76,9 +82,9 @@ var abbrevs = map[string]bool{
 // possessive "'s" is left out, so "Putin's" is the word "putin". Hyphens
 // separate words but let a phrase continue ("wheelchair-bound" is the
 // phrase "wheelchair bound").
-func tokenize(text string) []token {
-	masked := urlRanges(text)
-	toks := make([]token, 0, len(text)/6+1)
+func legacyTokenize(text string) []legacyToken {
+	masked := legacyURLRanges(text)
+	toks := make([]legacyToken, 0, len(text)/6+1)
 	sent := 0
 	skipped := false // a URL lies between the previous word and the next
 	i, r := 0, 0     // byte and rune position
@@ -92,22 +98,22 @@ func tokenize(text string) []token {
 			continue
 		}
 		c, n := utf8.DecodeRuneInString(text[i:])
-		if !isWord(c) {
+		if !legacyIsWord(c) {
 			i += n
 			r++
 			continue
 		}
-		t := token{start: i, rstart: r}
+		t := legacyToken{start: i, rstart: r}
 		for i < len(text) {
 			c, n := utf8.DecodeRuneInString(text[i:])
-			if isWord(c) {
+			if legacyIsWord(c) {
 				i += n
 				r++
 				continue
 			}
-			if isApostrophe(c) && i+n < len(text) {
+			if legacyIsApostrophe(c) && i+n < len(text) {
 				next, _ := utf8.DecodeRuneInString(text[i+n:])
-				if unicode.IsLetter(next) && !possessive(text[i+n:]) {
+				if unicode.IsLetter(next) && !legacyPossessive(text[i+n:]) {
 					i += n
 					r++
 					continue
@@ -116,18 +122,18 @@ func tokenize(text string) []token {
 			break
 		}
 		t.end, t.rend = i, r
-		if c, n := utf8.DecodeRuneInString(text[i:]); isApostrophe(c) && possessive(text[i+n:]) {
+		if c, n := utf8.DecodeRuneInString(text[i:]); legacyIsApostrophe(c) && legacyPossessive(text[i+n:]) {
 			i += n + 1 // skip the possessive "'s": it is neither word nor gap
 			r += 2
 		}
-		t.norm = normWord(text[t.start:t.end])
+		t.norm = legacyNormWord(text[t.start:t.end])
 		if len(toks) > 0 {
 			prev := toks[len(toks)-1]
 			gap := text[prev.end:t.start]
-			if boundary(gap, prev.norm) {
+			if legacyBoundary(gap, prev.norm) {
 				sent++
 			} else {
-				t.join = !skipped && joinable(gap)
+				t.join = !skipped && legacyJoinable(gap)
 			}
 		}
 		t.sent = sent
@@ -137,15 +143,15 @@ func tokenize(text string) []token {
 	return toks
 }
 
-func isWord(c rune) bool {
+func legacyIsWord(c rune) bool {
 	return unicode.IsLetter(c) || unicode.IsDigit(c) || unicode.Is(unicode.Mn, c)
 }
 
-func isApostrophe(c rune) bool { return c == '\'' || c == '’' || c == 'ʼ' }
+func legacyIsApostrophe(c rune) bool { return c == '\'' || c == '’' || c == 'ʼ' }
 
 // possessive reports whether s (what follows an apostrophe) is the "s" of
 // a possessive: an s that ends the word.
-func possessive(s string) bool {
+func legacyPossessive(s string) bool {
 	if s == "" || (s[0] != 's' && s[0] != 'S') {
 		return false
 	}
@@ -153,12 +159,12 @@ func possessive(s string) bool {
 		return true
 	}
 	next, _ := utf8.DecodeRuneInString(s[1:])
-	return !isWord(next)
+	return !legacyIsWord(next)
 }
 
 // normWord is the matching form of a word: lower case, with typographic
 // apostrophes made straight.
-func normWord(w string) string {
+func legacyNormWord(w string) string {
 	ascii := true
 	for i := 0; i < len(w); i++ {
 		if w[i] >= utf8.RuneSelf {
@@ -170,7 +176,7 @@ func normWord(w string) string {
 		return strings.ToLower(w)
 	}
 	return strings.Map(func(c rune) rune {
-		if isApostrophe(c) {
+		if legacyIsApostrophe(c) {
 			return '\''
 		}
 		return unicode.ToLower(c)
@@ -181,17 +187,17 @@ func normWord(w string) string {
 // blank line, a line starting a markdown block (list item, heading, quote),
 // or . ! ? … followed by a space, unless the word before is an
 // abbreviation or an initial.
-func boundary(gap, prev string) bool {
+func legacyBoundary(gap, prev string) bool {
 	for j := 0; j < len(gap); j++ {
 		switch gap[j] {
 		case '\n':
 			rest := strings.TrimLeft(gap[j+1:], " \t")
-			if rest != "" && (rest[0] == '\n' || strings.ContainsAny(rest[:1], "#-*+>|") || listNumber(rest)) {
+			if rest != "" && (rest[0] == '\n' || strings.ContainsAny(rest[:1], "#-*+>|") || legacyListNumber(rest)) {
 				return true
 			}
 		case '.', '!', '?':
 			if j+1 < len(gap) && strings.ContainsAny(gap[j+1:], " \t\n\u00a0") {
-				if gap[j] == '.' && j == 0 && (abbrevs[prev] || utf8.RuneCountInString(prev) == 1) {
+				if gap[j] == '.' && j == 0 && (legacyAbbrevs[prev] || utf8.RuneCountInString(prev) == 1) {
 					continue
 				}
 				return true
@@ -203,7 +209,7 @@ func boundary(gap, prev string) bool {
 
 // joinable reports whether a phrase may span the gap: only whitespace
 // and hyphens (boundary has already ruled out a blank line).
-func joinable(gap string) bool {
+func legacyJoinable(gap string) bool {
 	if gap == "" {
 		return false
 	}
@@ -218,10 +224,72 @@ func joinable(gap string) bool {
 }
 
 // listNumber reports whether s starts an ordered-list item ("1. ", "2) ").
-func listNumber(s string) bool {
+func legacyListNumber(s string) bool {
 	j := 0
 	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
 		j++
 	}
 	return j > 0 && j < len(s) && (s[j] == '.' || s[j] == ')')
+}
+
+type legacyNode struct {
+	kids map[string]*legacyNode
+	end  bool
+}
+
+type legacyMatcher struct{ root *legacyNode }
+
+// legacyTrie builds the old word trie from the automaton's terms (words
+// joined by single spaces).
+func legacyTrie(terms []string) *legacyMatcher {
+	m := &legacyMatcher{root: &legacyNode{}}
+	for _, t := range terms {
+		n := m.root
+		for _, w := range strings.Split(t, " ") {
+			next := n.kids[w]
+			if next == nil {
+				if n.kids == nil {
+					n.kids = map[string]*legacyNode{}
+				}
+				next = &legacyNode{}
+				n.kids[w] = next
+			}
+			n = next
+		}
+		n.end = true
+	}
+	return m
+}
+
+// match returns the token ranges [i, j) of every term in text, as the old
+// scanField did before evaluating rules.
+func (m *legacyMatcher) match(text string) [][2]int {
+	toks := legacyTokenize(text)
+	var out [][2]int
+	for i := range toks {
+		n := m.root
+		for j := i; j < len(toks); j++ {
+			if j > i && !toks[j].join {
+				break
+			}
+			if n = n.kids[toks[j].norm]; n == nil {
+				break
+			}
+			if n.end {
+				out = append(out, [2]int{i, j + 1})
+			}
+		}
+	}
+	return out
+}
+
+// legacyRegexp is every term in one case-insensitive alternation with word
+// boundaries, the plain regular expression approach.
+func legacyRegexp(terms []string) *regexp.Regexp {
+	parts := make([]string, len(terms))
+	for i, t := range terms {
+		parts[i] = strings.ReplaceAll(regexp.QuoteMeta(t), " ", `[\s\-]+`)
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(parts)))
+	return regexp.MustCompile(`(?i)\b(?:` + strings.Join(parts, "|") + `)\b`)
 }
