@@ -19,16 +19,19 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"newsroom.dev/platform/auth"
 	"newsroom.dev/platform/clock"
+	"newsroom.dev/platform/metrics"
 	"newsroom.dev/platform/natsx"
 	"newsroom.dev/platform/service"
+	"newsroom.dev/platform/tracing"
 	"newsroom.dev/services/drafting"
 	"newsroom.dev/services/linking"
 	"newsroom.dev/services/publishing"
 	"newsroom.dev/services/review"
+	"newsroom.dev/services/review/desk"
 )
 
 func init() {
-	register("dev", spec{"data-dir": true, "grpc-addr": true, "http-addr": true, "nats-addr": true, "log-level": true, "tls-cert": true, "tls-key": true}, dev)
+	register("dev", spec{"data-dir": true, "grpc-addr": true, "http-addr": true, "nats-addr": true, "log-level": true, "tls-cert": true, "tls-key": true, "metrics-addr": true, "desk-addr": true, "pprof": false}, dev)
 }
 
 // devTokenTTL is long because dev tokens are rewritten at every start.
@@ -39,7 +42,7 @@ const devTokenTTL = 30 * 24 * time.Hour
 // address, and the public site. Stopping and starting with the same data
 // dir keeps everything.
 func dev(a *args, out io.Writer) error {
-	const u = "dev [--data-dir DIR] [--grpc-addr HOST:PORT] [--http-addr HOST:PORT] [--tls-cert F --tls-key F]"
+	const u = "dev [--data-dir DIR] [--grpc-addr HOST:PORT] [--http-addr HOST:PORT] [--desk-addr HOST:PORT] [--metrics-addr HOST:PORT] [--pprof] [--tls-cert F --tls-key F]"
 	if err := a.need(0, u); err != nil {
 		return err
 	}
@@ -55,10 +58,24 @@ func dev(a *args, out io.Writer) error {
 	if err := level.UnmarshalText([]byte(a.str("log-level", "NEWSROOM_LOG_LEVEL", "warn"))); err != nil {
 		return usageError("dev --log-level debug|info|warn|error")
 	}
-	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	log := slog.New(tracing.LogHandler(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})))
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+
+	// Traces (exported only with OTEL_EXPORTER_OTLP_ENDPOINT) and /metrics
+	// (plus /debug/pprof/ with --pprof or NEWSROOM_PPROF); a busy metrics
+	// port only warns.
+	shutdownTracing, err := tracing.Setup(ctx, "newsroom-dev")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = shutdownTracing(context.Background()) }()
+	metricsAddr := a.str("metrics-addr", "NEWSROOM_METRICS_ADDR", "127.0.0.1:9100")
+	if metricsAddr == "off" {
+		metricsAddr = ""
+	}
+	metricsAddr = metrics.Serve(ctx, metricsAddr, metrics.Mux(a.flag("pprof") || os.Getenv("NEWSROOM_PPROF") != ""), log)
 
 	key, err := devKey(filepath.Join(dir, "token.key"))
 	if err != nil {
@@ -98,6 +115,13 @@ func dev(a *args, out io.Writer) error {
 		return err
 	}
 	baseURL := "http://" + httpLis.Addr().String()
+	deskLis, err := net.Listen("tcp", a.str("desk-addr", "NEWSROOM_DESK_ADDR", desk.DefaultAddr))
+	if err != nil {
+		grpcLis.Close()
+		httpLis.Close()
+		return err
+	}
+	defer deskLis.Close()
 
 	deps := service.Deps{NC: nc, JS: js, Replicas: 1, Log: log, Clock: clock.Real{}, Keys: keys}
 	svcs, web, err := buildAll(ctx, deps, baseURL)
@@ -123,7 +147,7 @@ func dev(a *args, out io.Writer) error {
 	runCtx, cancelRun := context.WithCancel(context.Background())
 	defer cancelRun()
 	var wg sync.WaitGroup
-	errc := make(chan error, len(svcs)+2)
+	errc := make(chan error, len(svcs)+3)
 	for _, s := range svcs {
 		wg.Go(func() {
 			if err := s.Run(runCtx); err != nil {
@@ -140,6 +164,24 @@ func dev(a *args, out io.Writer) error {
 	}()
 	srv.SetServing(names...)
 
+	// The desk calls the services over gRPC with each user's own token.
+	g := grpcLis.Addr().String()
+	dcfg := desk.Config{ReviewAddr: g, DraftingAddr: g, PublishingAddr: g} // plain HTTP on loopback: no Secure cookie
+	if len(tlsOpts) > 0 {
+		if dcfg.Creds, err = desk.TLSCreds(a.str("ca", "NEWSROOM_CA", a.str("tls-cert", "NEWSROOM_TLS_CERT", "")), "", ""); err != nil {
+			return err
+		}
+	}
+	dk, err := desk.New(dcfg, deps)
+	if err != nil {
+		return err
+	}
+	wg.Go(func() {
+		if err := dk.Serve(runCtx, deskLis); err != nil {
+			errc <- fmt.Errorf("desk: %w", err)
+		}
+	})
+
 	tokens, err := writeDevTokens(keys, filepath.Join(dir, "dev-tokens.json"))
 	if err != nil {
 		return err
@@ -151,7 +193,11 @@ func dev(a *args, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "  grpc:   %s   (NEWSROOM_ADDR)%s\n", grpcLis.Addr(), tlsNote)
 	fmt.Fprintf(out, "  site:   %s\n", baseURL)
+	fmt.Fprintf(out, "  desk:   http://%s\n", deskLis.Addr())
 	fmt.Fprintf(out, "  nats:   %s\n", ns.ClientURL())
+	if metricsAddr != "" {
+		fmt.Fprintf(out, "  metrics: http://%s/metrics\n", metricsAddr)
+	}
 	fmt.Fprintf(out, "  tokens: %s\n", filepath.Join(dir, "dev-tokens.json"))
 	for _, r := range auth.Roles {
 		fmt.Fprintf(out, "    %-9s %s\n", r, tokens[string(r)])

@@ -67,7 +67,8 @@ var (
 // startDev runs `newsroom dev` on dir with free ports and waits for "ready".
 func startDev(t *testing.T, dir string) *devProc {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "dev", "--data-dir", dir, "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0")
+	cmd := exec.Command(os.Args[0], "dev", "--data-dir", dir, "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
+		"--desk-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0")
 	cmd.Env = append(os.Environ(), "NEWSROOM_E2E_CLI=1")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -22,7 +22,7 @@ import (
 const usage = `newsroom — editorial workflow from draft to published
 
 Run everything locally:
-  newsroom dev [--data-dir DIR] [--grpc-addr HOST:PORT] [--http-addr HOST:PORT]
+  newsroom dev [--data-dir DIR] [--grpc-addr HOST:PORT] [--http-addr HOST:PORT] [--desk-addr HOST:PORT]
                [--tls-cert FILE --tls-key FILE]
 
 Client verbs (global: --addr/NEWSROOM_ADDR, --token/NEWSROOM_TOKEN, --json;
