@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -153,6 +155,12 @@ func (s *Service) SetSensitivityNote(ctx context.Context, req *reviewv1.SetSensi
 	if !empty && text == "" {
 		return nil, status.Error(codes.InvalidArgument, "note.text is required")
 	}
+	if err := checkNoteText("note.title", title, 300, false); err != nil {
+		return nil, err
+	}
+	if err := checkNoteText("note.text", text, 2000, true); err != nil {
+		return nil, err
+	}
 	actor := auth.Actor(ctx)
 	r, err := s.update(ctx, req.GetArticleId(), "set note", func(r *reviewv1.Review) ([]natsx.Event, error) {
 		if actor == r.GetAuthor() || actor == r.GetLastEditor() {
@@ -228,4 +236,22 @@ func (s *Service) submitted(ctx context.Context, r *reviewv1.Review) (*articlev1
 
 func stateName(st reviewv1.ReviewState) string {
 	return strings.ToLower(strings.TrimPrefix(st.String(), "REVIEW_STATE_"))
+}
+
+// checkNoteText holds the reader-facing note to the same rules drafting
+// applies to article text: valid UTF-8, bounded, no control characters
+// (newlines only where paragraphs make sense).
+func checkNoteText(field, v string, maxRunes int, multiline bool) error {
+	if !utf8.ValidString(v) {
+		return status.Errorf(codes.InvalidArgument, "%s is not valid UTF-8", field)
+	}
+	if n := utf8.RuneCountInString(v); n > maxRunes {
+		return status.Errorf(codes.InvalidArgument, "%s is %d characters; at most %d", field, n, maxRunes)
+	}
+	for _, r := range v {
+		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\t')) {
+			return status.Errorf(codes.InvalidArgument, "%s contains a control character (U+%04X)", field, r)
+		}
+	}
+	return nil
 }
