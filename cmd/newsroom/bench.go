@@ -20,14 +20,13 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/proto"
 	articlev1 "newsroom.dev/gen/newsroom/article/v1"
 	draftingv1 "newsroom.dev/gen/newsroom/drafting/v1"
 	publishingv1 "newsroom.dev/gen/newsroom/publishing/v1"
 	reviewv1 "newsroom.dev/gen/newsroom/review/v1"
 	"newsroom.dev/platform/auth"
 	"newsroom.dev/platform/events"
+	"newsroom.dev/platform/natsx"
 )
 
 func init() {
@@ -80,7 +79,7 @@ func bench(a *args, out io.Writer) error {
 	as := func(role string) grpc.CallOption { return grpc.PerRPCCredentials(auth.Bearer(toks[role])) }
 	b2 := &benchRun{
 		draft: draftingv1.NewDraftingServiceClient(conn), review: reviewv1.NewReviewServiceClient(rconn),
-		pub: publishingv1.NewPublishingServiceClient(pconn),
+		pub:    publishingv1.NewPublishingServiceClient(pconn),
 		writer: as("writer"), reviewer: as("reviewer"), publisher: as("publisher"),
 		track: map[string]*benchArticle{}, clusters: clusters, out: out,
 	}
@@ -233,8 +232,12 @@ func (b *benchRun) watch(ctx context.Context, js jetstream.JetStream) error {
 	decide := make(chan string, 4096)
 	publish := make(chan string, 4096)
 	for range 4 {
-		go b.reviewerBot(ctx, decide)
-		go b.publisherBot(ctx, publish)
+		// Several reviewers and publishers, so the bots are not the
+		// bottleneck being measured.
+		for range benchBots {
+			go b.reviewerBot(ctx, decide)
+			go b.publisherBot(ctx, publish)
+		}
 	}
 	subjects := map[string][]string{
 		events.StreamReview:     {events.ArticleFlagged, events.ArticleCleared},
@@ -252,7 +255,7 @@ func (b *benchRun) watch(ctx context.Context, js jetstream.JetStream) error {
 		}
 		_, err = cons.Consume(func(m jetstream.Msg) {
 			now := time.Now()
-			meta := eventMeta(m.Data())
+			meta := natsx.EventMeta(m.Data())
 			if meta == nil {
 				return
 			}
@@ -283,33 +286,8 @@ func (b *benchRun) watch(ctx context.Context, js jetstream.JetStream) error {
 	return nil
 }
 
-// eventMeta reads field 1 (EventMeta) of any Newsroom event.
-func eventMeta(data []byte) *articlev1.EventMeta {
-	for len(data) > 0 {
-		num, typ, n := protowire.ConsumeTag(data)
-		if n < 0 {
-			return nil
-		}
-		data = data[n:]
-		if num == 1 && typ == protowire.BytesType {
-			v, n := protowire.ConsumeBytes(data)
-			if n < 0 {
-				return nil
-			}
-			m := &articlev1.EventMeta{}
-			if proto.Unmarshal(v, m) != nil {
-				return nil
-			}
-			return m
-		}
-		n = protowire.ConsumeFieldValue(num, typ, data)
-		if n < 0 {
-			return nil
-		}
-		data = data[n:]
-	}
-	return nil
-}
+// benchBots is how many reviewer and publisher bots run.
+const benchBots = 16
 
 func (b *benchRun) reviewerBot(ctx context.Context, ids <-chan string) {
 	for id := range ids {
@@ -442,7 +420,9 @@ func (b *benchRun) summary(ids []string, start time.Time, n, writers int, rate, 
 	s.ArticlesPerS = float64(n) / s.Seconds
 	for name, ds := range steps {
 		slices.Sort(ds)
-		q := func(p float64) float64 { return float64(ds[min(len(ds)-1, int(p*float64(len(ds))))].Microseconds()) / 1000 }
+		q := func(p float64) float64 {
+			return float64(ds[min(len(ds)-1, int(p*float64(len(ds))))].Microseconds()) / 1000
+		}
 		s.StepsMs[name] = Quantile{P50: q(0.50), P95: q(0.95), P99: q(0.99), N: len(ds)}
 	}
 	return s
@@ -506,4 +486,3 @@ func benchArticleText(cluster, seq int, flag bool) *articlev1.Article {
 		Body:     body,
 	}
 }
-

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
-	linkingv1 "newsroom.dev/gen/newsroom/linking/v1"
 	publishingv1 "newsroom.dev/gen/newsroom/publishing/v1"
 )
 
@@ -15,7 +14,6 @@ func init() {
 	register("unschedule", nil, unschedule)
 	register("unpublish", spec{"reason": true}, unpublish)
 	register("publication", nil, publication)
-	register("related", spec{"limit": true}, related)
 }
 
 func publish(a *args, out io.Writer) error {
@@ -138,38 +136,6 @@ func showPublication(a *args, out io.Writer, p *publishingv1.Publication) error 
 	}
 	for _, c := range p.GetPendingCorrections() {
 		fmt.Fprintf(out, "pending:   %d. %s (goes out with the next publication)\n", c.GetSequence(), c.GetText())
-	}
-	return nil
-}
-
-func related(a *args, out io.Writer) error {
-	if err := a.need(1, "related ID"); err != nil {
-		return err
-	}
-	c := newClients(a)
-	defer c.close()
-	l, err := c.linking()
-	if err != nil {
-		return err
-	}
-	ctx, cancel := callCtx()
-	defer cancel()
-	resp, err := l.GetRelated(ctx, &linkingv1.GetRelatedRequest{ArticleId: a.pos[0]})
-	if err != nil {
-		return err
-	}
-	if a.flag("json") {
-		return printJSON(out, resp)
-	}
-	if len(resp.GetRelated()) == 0 {
-		fmt.Fprintln(out, "no related stories yet")
-	}
-	for i, r := range resp.GetRelated() {
-		pin := ""
-		if r.GetPinned() {
-			pin = " (pinned)"
-		}
-		fmt.Fprintf(out, "%d. %s%s\n   %s  %s\n", i+1, r.GetHeadline(), pin, r.GetArticleId(), r.GetUrl())
 	}
 	return nil
 }

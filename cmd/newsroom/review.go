@@ -78,7 +78,14 @@ func printFlags(out io.Writer, flags []*reviewv1.Flag) {
 	for _, f := range flags {
 		var texts []string
 		for _, s := range f.GetSpans() {
-			texts = append(texts, fmt.Sprintf("%q", s.GetText()))
+			t := fmt.Sprintf("%q", s.GetText())
+			if s.GetField() != "" && s.GetField() != f.GetField() {
+				t += " in " + s.GetField()
+			}
+			if s.GetDecidedBefore() {
+				t += " (decided before)"
+			}
+			texts = append(texts, t)
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.GetId(),
 			strings.TrimPrefix(f.GetStatus().String(), "FLAG_STATUS_"),

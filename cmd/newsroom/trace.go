@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"newsroom.dev/platform/events"
 	"newsroom.dev/platform/natsx"
+	"newsroom.dev/platform/tracing"
 )
 
 func init() { register("trace", spec{"nats": true}, trace) }
@@ -90,7 +91,7 @@ func traceSteps(ctx context.Context, js jetstream.JetStream, id string) ([]trace
 					continue
 				}
 				seen = md.Sequence.Stream
-				meta := eventMeta(m.Data())
+				meta := natsx.EventMeta(m.Data())
 				if meta == nil || meta.GetArticleId() != id {
 					continue
 				}
@@ -137,6 +138,10 @@ func printTrace(out io.Writer, id string, steps []traceStep) {
 		}
 	}
 	fmt.Fprintf(out, "time in services: %s; waiting for people: %s\n", strings.Join(parts, ", "), waited.Round(time.Millisecond))
+	// Every span about the article, whatever call or event started it,
+	// is in this trace (package tracing), so it is the id to look up in a
+	// tracing backend.
+	fmt.Fprintf(out, "trace id: %s\n", tracing.ArticleTraceID(id))
 	if tp := steps[0].traceparent; tp != "" {
 		fmt.Fprintf(out, "traceparent: %s\n", tp)
 	}

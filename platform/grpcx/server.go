@@ -20,6 +20,7 @@ import (
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 	"newsroom.dev/platform/auth"
+	"newsroom.dev/platform/tracing"
 )
 
 // MaxMessageBytes bounds a request: a 200 KB body plus every other field
@@ -43,7 +44,8 @@ type Server struct {
 // DefaultRateLimit if that is unset or invalid). For TLS pass
 // grpc.Creds(credentials.NewTLS(cfg)), cfg from TLSConfig.
 //
-// Unary calls go through, in order: panic recovery, the handler timeout,
+// Unary calls go through, in order: panic recovery, RPC metrics
+// (metrics.RPCs, RPCSeconds), the server span (see traceUnary), the handler timeout,
 // a log line for refused calls, authentication and the role matrix, the
 // request log, the per-caller rate limit (state-changing calls only), then
 // the WithUnary interceptors and the handler.
@@ -60,12 +62,13 @@ func NewServer(keys *auth.Keyring, log *slog.Logger, opts ...grpc.ServerOption) 
 		}
 		cfg.limit = &l
 	}
-	unary := []grpc.UnaryServerInterceptor{recoverUnary(log), timeoutUnary, refusedUnary(log), keys.UnaryInterceptor(), logUnary(log)}
+	log = tracing.Logger(log)
+	unary := []grpc.UnaryServerInterceptor{recoverUnary(log), metricsUnary, traceUnary, timeoutUnary, refusedUnary(log), keys.UnaryInterceptor(), logUnary(log)}
 	if cfg.limit.PerSecond > 0 {
 		unary = append(unary, newLimiter(*cfg.limit).unary(log))
 	}
 	unary = append(unary, cfg.unary...)
-	stream := append([]grpc.StreamServerInterceptor{recoverStream(log), keys.StreamInterceptor()}, cfg.stream...)
+	stream := append([]grpc.StreamServerInterceptor{recoverStream(log), metricsStream, keys.StreamInterceptor()}, cfg.stream...)
 	base := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(MaxMessageBytes),
 		grpc.MaxSendMsgSize(4 * MaxMessageBytes),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -64,5 +65,26 @@ func TestEventMetricsMove(t *testing.T) {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
+	}
+}
+
+func TestServeRefusesBusyPortWithoutFailing(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addr := metrics.Serve(ctx, "127.0.0.1:0", metrics.Mux(false), nil)
+	if addr == "" {
+		t.Fatal("no address")
+	}
+	if again := metrics.Serve(ctx, addr, metrics.Mux(false), nil); again != "" {
+		t.Fatalf("second Serve on busy %s returned %q", addr, again)
+	}
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(b), "go_goroutines") {
+		t.Fatalf("scrape lacks go_goroutines:\n%.300s", b)
 	}
 }

@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"newsroom.dev/platform/metrics"
+	"newsroom.dev/platform/tracing"
 )
 
 // DLQStream holds messages that a consumer could not handle; their subject
@@ -54,7 +57,36 @@ type ConsumerConfig struct {
 	// Replicas of the DLQ stream, created on the first dead letter
 	// (default: those of Stream).
 	Replicas int
-	Log      *slog.Logger
+	// Concurrency is how many events are handled at once (default 1: one
+	// at a time, in stream order). Above 1, events about one article
+	// (EventMeta.article_id) are still handled one at a time in stream
+	// order, and events without an article id all go to one worker in
+	// order; only events of different articles overlap. Set it for
+	// handlers that touch only their own article's records.
+	Concurrency int
+	Log         *slog.Logger
+}
+
+// DefaultConcurrency is ConsumerConfig.Concurrency's default.
+const DefaultConcurrency = 1
+
+// ArticleConcurrency is the Concurrency services use for their per-article
+// consumers.
+const ArticleConcurrency = 16
+
+// shard picks the worker for m: by article id, so one article's events
+// keep their order.
+func shard(m jetstream.Msg, n int) int {
+	if n == 1 {
+		return 0
+	}
+	id := EventMeta(m.Data()).GetArticleId()
+	if id == "" {
+		return 0
+	}
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id))
+	return int(h.Sum32() % uint32(n))
 }
 
 // Consume runs handler over cfg's consumer until ctx ends. Several replicas
@@ -71,7 +103,7 @@ func Consume(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, ha
 	if log == nil {
 		log = slog.Default()
 	}
-	log = log.With("consumer", cfg.Durable)
+	log = tracing.Logger(log).With("consumer", cfg.Durable)
 	ccfg := jetstream.ConsumerConfig{
 		Durable:        cfg.Durable,
 		FilterSubjects: cfg.Subjects,
@@ -108,8 +140,11 @@ func Consume(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, ha
 			cfg.Replicas = s.CachedInfo().Config.Replicas
 		}
 	}
-	dlqOnce := false
-	cc, err := cons.Consume(func(m jetstream.Msg) {
+	var (
+		dlqMu   sync.Mutex
+		dlqOnce bool
+	)
+	handle := func(m jetstream.Msg) {
 		md, err := m.Metadata()
 		if err != nil {
 			_ = m.Term()
@@ -120,40 +155,78 @@ func Consume(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, ha
 		}
 		metrics.ConsumerPending.WithLabelValues(cfg.Durable).Set(float64(md.NumPending))
 		began := time.Now()
-		herr := safeHandle(ctx, handler, m)
+		mctx, span := consumeSpan(ctx, cfg.Durable, m)
+		herr := safeHandle(mctx, handler, m)
 		metrics.HandleSeconds.WithLabelValues(cfg.Durable).Observe(time.Since(began).Seconds())
 		outcome := "ack"
-		defer func() { metrics.EventsConsumed.WithLabelValues(cfg.Durable, m.Subject(), outcome).Inc() }()
+		defer func() {
+			metrics.EventsConsumed.WithLabelValues(cfg.Durable, m.Subject(), outcome).Inc()
+			endSpan(span, herr)
+		}()
 		if herr == nil {
+			if log.Enabled(mctx, slog.LevelDebug) {
+				log.DebugContext(mctx, "handled", "subject", m.Subject(), "seq", md.Sequence.Stream, "ms", time.Since(began).Milliseconds())
+			}
 			if err := m.DoubleAck(ctx); err != nil && ctx.Err() == nil {
-				log.Warn("ack failed; the message will be redelivered", "subject", m.Subject(), "err", err)
+				log.WarnContext(mctx, "ack failed; the message will be redelivered", "subject", m.Subject(), "err", err)
 			}
 			return
 		}
 		var p permanent
 		if errors.As(herr, &p) || int(md.NumDelivered) >= cfg.MaxDeliver {
+			dlqMu.Lock()
 			if !dlqOnce {
 				if _, err := EnsureStream(ctx, js, DLQStream, []string{DLQSubject + ".>"}, cfg.Replicas); err != nil {
-					log.Error("dead-letter stream", "err", err)
+					log.ErrorContext(mctx, "dead-letter stream", "err", err)
 				} else {
 					dlqOnce = true
 				}
 			}
+			dlqMu.Unlock()
 			if err := deadLetter(ctx, js, cfg, m, md, herr); err != nil {
 				outcome = "retry"
-				log.Error("dead-lettering failed; retrying", "subject", m.Subject(), "err", err)
+				log.ErrorContext(mctx, "dead-lettering failed; retrying", "subject", m.Subject(), "err", err)
 				_ = m.NakWithDelay(backoff(int(md.NumDelivered)))
 				return
 			}
 			outcome = "dead"
 			metrics.DeadLetters.WithLabelValues(cfg.Durable).Inc()
-			log.Error("dead-lettered", "subject", m.Subject(), "seq", md.Sequence.Stream, "deliveries", md.NumDelivered, "err", herr)
+			log.ErrorContext(mctx, "dead-lettered", "subject", m.Subject(), "seq", md.Sequence.Stream, "deliveries", md.NumDelivered, "err", herr)
 			_ = m.Term()
 			return
 		}
 		outcome = "retry"
-		log.Warn("handler failed; retrying", "subject", m.Subject(), "seq", md.Sequence.Stream, "deliveries", md.NumDelivered, "err", herr)
+		log.WarnContext(mctx, "handler failed; retrying", "subject", m.Subject(), "seq", md.Sequence.Stream, "deliveries", md.NumDelivered, "err", herr)
 		_ = m.NakWithDelay(backoff(int(md.NumDelivered)))
+	}
+	// Events of one article go to one worker, in order; different
+	// articles are handled concurrently.
+	workers := cfg.Concurrency
+	if workers <= 0 {
+		workers = DefaultConcurrency
+	}
+	stop := make(chan struct{})
+	queues := make([]chan jetstream.Msg, workers)
+	var wg sync.WaitGroup
+	for i := range queues {
+		q := make(chan jetstream.Msg, 16)
+		queues[i] = q
+		wg.Go(func() {
+			for {
+				select {
+				case m := <-q:
+					handle(m)
+				case <-stop:
+					return
+				}
+			}
+		})
+	}
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		select {
+		case queues[shard(m, workers)] <- m:
+		case <-stop:
+		}
 	},
 		// Buffer few messages, so none waits in the client past AckWait
 		// behind a slow handler and is redelivered while still queued.
@@ -164,6 +237,8 @@ func Consume(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, ha
 			}
 		}))
 	if err != nil {
+		close(stop)
+		wg.Wait()
 		return fmt.Errorf("natsx: consume %s: %w", cfg.Durable, err)
 	}
 	<-ctx.Done()
@@ -172,6 +247,9 @@ func Consume(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, ha
 	case <-cc.Closed():
 	case <-time.After(5 * time.Second):
 	}
+	// Events still queued are not acked: JetStream delivers them again.
+	close(stop)
+	wg.Wait()
 	return nil
 }
 
@@ -181,9 +259,6 @@ func safeHandle(ctx context.Context, h Handler, m jetstream.Msg) (err error) {
 			err = Permanent(fmt.Errorf("panic: %v", r))
 		}
 	}()
-	if tp := m.Headers().Get(HeaderTraceparent); tp != "" {
-		ctx = WithTraceparent(ctx, tp)
-	}
 	return h(ctx, m)
 }
 

@@ -38,7 +38,7 @@ func publishRaw(ctx context.Context, js jetstream.JetStream, subject, id, typ st
 	msg := nats.NewMsg(subject)
 	msg.Data = data
 	msg.Header.Set(HeaderType, typ)
-	if tp := TraceparentFrom(ctx); tp != "" {
+	if tp := Traceparent(ctx); tp != "" {
 		msg.Header.Set(HeaderTraceparent, tp)
 	}
 	var err error

@@ -23,7 +23,9 @@ import (
 	"newsroom.dev/platform/auth"
 	"newsroom.dev/platform/clock"
 	"newsroom.dev/platform/grpcx"
+	"newsroom.dev/platform/metrics"
 	"newsroom.dev/platform/natsx"
+	"newsroom.dev/platform/tracing"
 )
 
 // Constructor builds a service from its dependencies.
@@ -51,6 +53,9 @@ func Env(name, def string) string {
 //	NEWSROOM_REPLICAS        stream and bucket replicas (default 1; 3 on a cluster)
 //	NEWSROOM_TOKEN_KEY[_FILE] the token keys: the first signs, all verify (comma-separated)
 //	NEWSROOM_RATE_LIMIT      writes per second per caller, "RATE[:BURST]" or "off" (default 20:40)
+//	NEWSROOM_METRICS_ADDR    Prometheus /metrics address (default :9100; "off" for none; a busy port only warns)
+//	NEWSROOM_PPROF           if set, also serve /debug/pprof/ on the metrics address
+//	OTEL_EXPORTER_OTLP_ENDPOINT  export traces over OTLP/HTTP (package tracing); logs are JSON with trace_id, article_id, revision
 //
 // Every process also serves the admin-only AuditService over the AUDIT
 // stream, and records its state-changing calls there.
@@ -59,7 +64,7 @@ func Env(name, def string) string {
 // only if it answers SERVING; container health checks use it, so images need
 // no shell.
 func Main(name string, build Constructor) {
-	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()})).With("service", name)
+	log := slog.New(tracing.LogHandler(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()}))).With("service", name)
 	slog.SetDefault(log)
 	grpcAddr := Env("NEWSROOM_GRPC_ADDR", ":9090")
 	if len(os.Args) > 1 && os.Args[1] == "healthcheck" {
@@ -80,6 +85,19 @@ func logLevel() slog.Level {
 func run(name string, build Constructor, log *slog.Logger, grpcAddr string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+
+	shutdownTracing, err := tracing.Setup(ctx, "newsroom-"+name)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = shutdownTracing(sctx)
+	}()
+	if addr := metrics.Serve(ctx, metricsAddr(), metrics.Mux(os.Getenv("NEWSROOM_PPROF") != ""), log); addr != "" {
+		log.Info("metrics", "addr", addr)
+	}
 
 	keys, err := auth.KeyringFromEnv(nil)
 	if err != nil {
@@ -214,4 +232,12 @@ func healthcheckCreds() (credentials.TransportCredentials, error) {
 		cfg.Certificates = []tls.Certificate{c}
 	}
 	return credentials.NewTLS(cfg), nil
+}
+
+func metricsAddr() string {
+	a := Env("NEWSROOM_METRICS_ADDR", ":9100")
+	if a == "off" {
+		return ""
+	}
+	return a
 }

@@ -10,6 +10,7 @@ import (
 	draftingv1 "newsroom.dev/gen/newsroom/drafting/v1"
 	"newsroom.dev/platform/auth"
 	"newsroom.dev/platform/natsx"
+	"newsroom.dev/platform/tracing"
 )
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
@@ -44,12 +45,16 @@ func (s *Service) CreateArticle(ctx context.Context, req *draftingv1.CreateArtic
 		a.UpdatedAt = a.CreatedAt
 		a.CreatedBy = actor
 		a.UpdatedBy = actor
-		stored, err := s.articles.Update(ctx, a.Id, func(_ *articlev1.Article, exists bool) (*articlev1.Article, []natsx.Event, error) {
+		// The article's id exists only now: start its trace here (see
+		// platform/tracing), so the events below carry it.
+		actx, span := tracing.Article(ctx, a.Id, a.Revision, "drafting.CreateArticle")
+		stored, err := s.articles.Update(actx, a.Id, func(_ *articlev1.Article, exists bool) (*articlev1.Article, []natsx.Event, error) {
 			if exists {
 				return nil, nil, errIDTaken
 			}
-			return a, []natsx.Event{s.createdEvent(ctx, a)}, nil
+			return a, []natsx.Event{s.createdEvent(actx, a)}, nil
 		})
+		span.End()
 		if errors.Is(err, errIDTaken) && attempt < 3 {
 			continue
 		}

@@ -21,7 +21,7 @@ func (s *Service) meta(ctx context.Context, a *articlev1.Article, kind string, e
 		Revision:    a.GetRevision(),
 		Actor:       auth.Actor(ctx),
 		Time:        timestamppb.New(s.clock.Now()),
-		Traceparent: natsx.TraceparentFrom(ctx),
+		Traceparent: natsx.Traceparent(ctx),
 	}
 }
 

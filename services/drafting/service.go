@@ -119,6 +119,7 @@ func (s *Service) Run(parent context.Context) error {
 	run := func(cfg natsx.ConsumerConfig, h natsx.Handler) {
 		wg.Go(func() {
 			cfg.Log = s.log
+			cfg.Concurrency = natsx.ArticleConcurrency // handlers touch only their article
 			if err := natsx.Consume(ctx, s.js, cfg, h); err != nil {
 				errc <- err
 			}

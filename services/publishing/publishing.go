@@ -122,19 +122,19 @@ func (s *Service) Run(ctx context.Context) error {
 		s.hooks.Run,
 		func(ctx context.Context) error {
 			return natsx.Consume(ctx, s.d.JS, natsx.ConsumerConfig{
-				Stream: events.StreamReview, Durable: "publishing-review", Log: s.log,
+				Stream: events.StreamReview, Durable: "publishing-review", Log: s.log, Concurrency: natsx.ArticleConcurrency,
 				Subjects: []string{events.ArticleCleared, events.ChangesRequested},
 			}, s.handleReview)
 		},
 		func(ctx context.Context) error {
 			return natsx.Consume(ctx, s.d.JS, natsx.ConsumerConfig{
-				Stream: events.StreamDrafting, Durable: "publishing-drafting", Log: s.log,
+				Stream: events.StreamDrafting, Durable: "publishing-drafting", Log: s.log, Concurrency: natsx.ArticleConcurrency,
 				Subjects: []string{events.ArticleUpdated, events.ArticleSubmitted, events.ArticleWithdrawn},
 			}, s.handleDrafting)
 		},
 		func(ctx context.Context) error {
 			return natsx.Consume(ctx, s.d.JS, natsx.ConsumerConfig{
-				Stream: events.StreamLinking, Durable: "publishing-linking", Log: s.log,
+				Stream: events.StreamLinking, Durable: "publishing-linking", Log: s.log, Concurrency: natsx.ArticleConcurrency,
 				Subjects: []string{events.RelatedUpdated},
 			}, s.handleLinking)
 		},
@@ -183,7 +183,7 @@ func (s *Service) meta(ctx context.Context, id string, rev int64, kind string, e
 		Revision:    rev,
 		Actor:       auth.Actor(ctx),
 		Time:        timestamppb.New(s.d.Clock.Now()),
-		Traceparent: natsx.TraceparentFrom(ctx),
+		Traceparent: natsx.Traceparent(ctx),
 	}
 }
 

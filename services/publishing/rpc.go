@@ -16,6 +16,7 @@ import (
 	publishingv1 "newsroom.dev/gen/newsroom/publishing/v1"
 	"newsroom.dev/platform/events"
 	"newsroom.dev/platform/grpcx"
+	"newsroom.dev/platform/metrics"
 	"newsroom.dev/platform/natsx"
 )
 
@@ -41,7 +42,9 @@ func (s *Service) PublishArticle(ctx context.Context, req *publishingv1.PublishA
 		return nil, err
 	}
 	touched := false // the schedule key may need to follow the record
+	began, went := time.Now(), false
 	pub, err := s.pubs.Update(ctx, id, func(cur *publishingv1.Publication, exists bool) (*publishingv1.Publication, []natsx.Event, error) {
+		went = false
 		if !exists {
 			return nil, nil, natsx.ErrNotFound
 		}
@@ -73,8 +76,12 @@ func (s *Service) PublishArticle(ctx context.Context, req *publishingv1.PublishA
 		if embargo != nil {
 			cur.EmbargoUntil = timestamppb.New(*embargo)
 		}
+		went = true
 		return cur, s.publish(ctx, cur, toPublish(cur), now), nil
 	})
+	if err == nil && went {
+		metrics.PublishSeconds.Observe(time.Since(began).Seconds())
+	}
 	if touched {
 		if err != nil {
 			pub = nil // read the record afresh

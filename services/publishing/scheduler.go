@@ -8,6 +8,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	publishingv1 "newsroom.dev/gen/newsroom/publishing/v1"
+	"newsroom.dev/platform/metrics"
 	"newsroom.dev/platform/natsx"
 )
 
@@ -135,7 +136,10 @@ func (s *Service) schedule(ctx context.Context, w jetstream.KeyWatcher, pending 
 // schedule key. It reports whether the entry is dealt with; false means
 // retry later.
 func (s *Service) fire(ctx context.Context, id string, d due) bool {
+	var lateness time.Duration // from the due time to live, if this call published
+	went := false
 	pub, err := s.pubs.Update(ctx, id, func(cur *publishingv1.Publication, exists bool) (*publishingv1.Publication, []natsx.Event, error) {
+		went = false
 		if !exists {
 			return nil, nil, natsx.ErrNoChange
 		}
@@ -146,8 +150,16 @@ func (s *Service) fire(ctx context.Context, id string, d due) bool {
 			(cur.GetEmbargoUntil() != nil && cur.GetEmbargoUntil().AsTime().After(now)) {
 			return nil, nil, natsx.ErrNoChange
 		}
+		due := cur.GetScheduledAt().AsTime()
+		if e := cur.GetEmbargoUntil(); e != nil && e.AsTime().After(due) {
+			due = e.AsTime()
+		}
+		went, lateness = true, now.Sub(due)
 		return cur, s.publish(ctx, cur, src, now), nil
 	})
+	if err == nil && went {
+		metrics.PublishSeconds.Observe(max(0, lateness.Seconds()))
+	}
 	if err != nil {
 		if ctx.Err() == nil {
 			s.log.Warn("scheduled publication failed; retrying", "article", id, "err", err)

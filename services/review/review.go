@@ -156,6 +156,8 @@ func (s *Service) Run(ctx context.Context) error {
 		fail(natsx.Consume(ctx, s.js, natsx.ConsumerConfig{
 			Stream: events.StreamDrafting, Durable: durable,
 			Subjects: []string{subject}, Log: s.log,
+			// Events of different articles in parallel, of one article in order.
+			Concurrency: natsx.ArticleConcurrency,
 		}, h))
 	}
 	sub, err := s.followReloads()

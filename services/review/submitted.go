@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"newsroom.dev/platform/metrics"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -56,7 +57,9 @@ func (s *Service) onSubmitted(ctx context.Context, msg jetstream.Msg) error {
 	if submitter == "" {
 		submitter = a.GetUpdatedBy()
 	}
+	var raised []*reviewv1.Flag
 	_, err = s.reviews.Update(ctx, a.GetId(), func(cur *reviewv1.Review, exists bool) (*reviewv1.Review, []natsx.Event, error) {
+		raised = nil
 		if exists && (cur.GetRevision() > a.GetRevision() ||
 			cur.GetRevision() == a.GetRevision() && cur.GetSubmissionSeq() >= a.GetStateSeq()) {
 			return nil, nil, natsx.ErrNoChange
@@ -86,6 +89,7 @@ func (s *Service) onSubmitted(ctx context.Context, msg jetstream.Msg) error {
 		r.Decisions = append(r.Decisions, submitDecision(a, submitter, submittedAt))
 		var evs []natsx.Event
 		if len(r.Flags) > 0 {
+			raised = r.Flags
 			evs = append(evs, flaggedEvent(ctx, r, now))
 		}
 		if clearable(r) {
@@ -93,6 +97,13 @@ func (s *Service) onSubmitted(ctx context.Context, msg jetstream.Msg) error {
 		}
 		return r, evs, nil
 	})
+	if err == nil {
+		for _, f := range raised {
+			if f.GetStatus() == reviewv1.FlagStatus_FLAG_STATUS_OPEN {
+				metrics.Flags.WithLabelValues(f.GetCategory(), f.GetSeverity().String()).Inc()
+			}
+		}
+	}
 	return err
 }
 
