@@ -56,16 +56,16 @@ func (s *Service) onPublished(ctx context.Context, data []byte) error {
 	}
 	// Index it now rather than wait for the watch: the next event may
 	// well need it.
-	s.live.put(kvRev, r)
-	if err := s.refresh(ctx, r.ID); err != nil {
+	s.index().Put(r.doc(), kvRev)
+	if err := s.refresh(ctx, r.ID, false); err != nil {
 		return err
 	}
 	for _, other := range s.links.showing(r.ID) {
-		if err := s.refresh(ctx, other); err != nil {
+		if err := s.refresh(ctx, other, false); err != nil {
 			return err
 		}
 	}
-	return nil
+	return s.forward(ctx, r.ID)
 }
 
 // onUnpublished forgets a story that was taken down and recomputes every
@@ -87,18 +87,18 @@ func (s *Service) onUnpublished(ctx context.Context, data []byte) error {
 		s.log.Debug("ignoring unpublished event: a later revision is live", "article", id, "revision", ev.GetMeta().GetRevision())
 		return nil
 	}
-	s.live.drop(id, kvRev)
+	s.index().Delete(id, kvRev)
 	boxRev, _, err := deleteKey(ctx, s.related.KV, id, nil)
 	if err != nil {
 		return err
 	}
 	if boxRev != 0 {
-		s.links.set(id, boxRev, nil)
+		s.links.set(id, boxRev, nil, s.cfg.Related)
 	}
 	// Done even when the story was already gone: a redelivery after a
 	// failure half-way must still finish the recomputation.
 	for _, other := range s.links.showing(id) {
-		if err := s.refresh(ctx, other); err != nil {
+		if err := s.refresh(ctx, other, false); err != nil {
 			return err
 		}
 	}

@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"newsroom.dev/services/linking/index"
 )
 
 // putDoc stores r in linking-docs with compare-and-set and returns its KV
@@ -91,16 +94,39 @@ func conflict(err error) bool {
 	return errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch)
 }
 
-// applyDoc brings the index up to date with one linking-docs entry.
-func (s *Service) applyDoc(_ context.Context, e jetstream.KeyValueEntry) {
-	if e.Operation() != jetstream.KeyValuePut {
-		s.live.drop(e.Key(), e.Revision())
-		return
+// applyDocs brings the index up to date with linking-docs entries, in
+// order, preparing the stories in parallel.
+func (s *Service) applyDocs(ctx context.Context, es []jetstream.KeyValueEntry) {
+	x := s.index()
+	prepared := make([]*index.Prepared, len(es))
+	workers := min(runtime.GOMAXPROCS(0), (len(es)+15)/16)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(es); i += workers {
+				e := es[i]
+				if e.Operation() != jetstream.KeyValuePut {
+					continue
+				}
+				var r record
+				if err := json.Unmarshal(e.Value(), &r); err != nil {
+					s.log.Error("undecodable story in linking-docs; not indexed", "key", e.Key(), "err", err)
+					continue
+				}
+				prepared[i] = x.Prepare(r.doc())
+			}
+		})
 	}
-	var r record
-	if err := json.Unmarshal(e.Value(), &r); err != nil {
-		s.log.Error("undecodable story in linking-docs; not indexed", "key", e.Key(), "err", err)
-		return
+	wg.Wait()
+	for i, e := range es {
+		if s.applied.Add(1) == int64(s.cfg.SnapshotEvery) {
+			go s.snapshot(ctx)
+		}
+		switch {
+		case e.Operation() != jetstream.KeyValuePut:
+			x.Delete(e.Key(), e.Revision())
+		case prepared[i] != nil:
+			x.PutPrepared(prepared[i], e.Revision())
+		}
 	}
-	s.live.put(e.Revision(), r)
 }

@@ -33,11 +33,18 @@ type env struct {
 	svcs   []*Service
 	client linkingv1.LinkingServiceClient
 	reader grpc.CallOption
+	editor grpc.CallOption
 }
 
 // start runs replicas copies of linking on a JetStream stored in dir (""
 // for a fresh one). Everything stops when t (or the subtest) ends.
 func start(t *testing.T, dir string, replicas int) *env {
+	t.Helper()
+	return startWith(t, dir, replicas, Config{RecoveryEvery: time.Hour})
+}
+
+// startWith is start with a configuration.
+func startWith(t *testing.T, dir string, replicas int, cfg Config) *env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
@@ -46,10 +53,11 @@ func start(t *testing.T, dir string, replicas int) *env {
 	if _, err := natsx.EnsureStream(ctx, n.JS, events.StreamPublishing, events.StreamSubjects("publishing"), 1); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, ctx: ctx, nats: n, reader: testutil.As(testutil.Token(t, keys, "wanda", auth.Writer))}
+	e := &env{t: t, ctx: ctx, nats: n, reader: testutil.As(testutil.Token(t, keys, "wanda", auth.Writer)),
+		editor: testutil.As(testutil.Token(t, keys, "eddie", auth.Editor))}
 	var all []*Service
 	for range replicas {
-		svc, err := New(ctx, testutil.Deps(n, keys, nil), Config{RecoveryEvery: time.Hour})
+		svc, err := New(ctx, testutil.Deps(n, keys, nil), cfg)
 		if err != nil {
 			t.Fatal(err)
 		}

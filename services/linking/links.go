@@ -1,8 +1,11 @@
 package linking
 
 import (
+	"math"
 	"slices"
 	"sync"
+
+	articlev1 "newsroom.dev/gen/newsroom/article/v1"
 )
 
 // links maps each story to the articles whose Related News box shows it,
@@ -15,21 +18,39 @@ type links struct {
 	seen    map[string]uint64
 	shows   map[string][]string            // article → stories in its box
 	shownIn map[string]map[string]struct{} // story → articles showing it
+	// weakest is, per article whose box is full, the score of its weakest
+	// ranked story: what a forward link must beat.
+	weakest map[string]float64
 }
 
 func newLinks() *links {
-	return &links{seen: map[string]uint64{}, shows: map[string][]string{}, shownIn: map[string]map[string]struct{}{}}
+	return &links{seen: map[string]uint64{}, shows: map[string][]string{}, shownIn: map[string]map[string]struct{}{}, weakest: map[string]float64{}}
 }
 
 // set records that article's box, stored at KV revision kvRev, shows
-// stories; nil stories means the box was deleted.
-func (l *links) set(article string, kvRev uint64, stories []string) {
+// box, and holds full stories when full; nil box means the box was
+// deleted.
+func (l *links) set(article string, kvRev uint64, box []*articlev1.RelatedStory, full int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if kvRev <= l.seen[article] {
 		return
 	}
 	l.seen[article] = kvRev
+	var stories []string
+	if box != nil {
+		stories = storyIDs(box)
+	}
+	delete(l.weakest, article)
+	if len(box) >= full {
+		w := math.Inf(1)
+		for _, r := range box {
+			if !r.GetPinned() {
+				w = min(w, r.GetScore())
+			}
+		}
+		l.weakest[article] = w
+	}
 	for _, s := range l.shows[article] {
 		if in := l.shownIn[s]; in != nil {
 			delete(in, article)
@@ -51,6 +72,21 @@ func (l *links) set(article string, kvRev uint64, stories []string) {
 		}
 		in[article] = struct{}{}
 	}
+}
+
+// threshold is the score a story must reach to enter article's box, and
+// whether the box shows story already. A box not known or not full takes
+// any story scoring at least floor.
+func (l *links) threshold(article, story string, floor float64) (float64, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if slices.Contains(l.shows[article], story) {
+		return 0, true
+	}
+	if w, ok := l.weakest[article]; ok {
+		return max(w, floor), false
+	}
+	return floor, false
 }
 
 // showing lists the articles whose box shows story, sorted.

@@ -1,6 +1,7 @@
 package linking
 
 import (
+	"encoding/json"
 	"time"
 
 	articlev1 "newsroom.dev/gen/newsroom/article/v1"
@@ -62,5 +63,15 @@ func (r record) doc() index.Doc {
 		Desk:        r.Desk,
 		URL:         r.URL,
 		PublishedAt: r.PublishedAt,
+		Revision:    r.Revision,
 	}
+}
+
+// RecordJSON is what linking-docs holds for a story published as d (the
+// archive tools and the start-up benchmark write it directly).
+func RecordJSON(d index.Doc) ([]byte, error) {
+	return json.Marshal(record{
+		ID: d.ID, Revision: d.Revision, Headline: d.Headline, URL: d.URL, PublishedAt: d.PublishedAt.UTC(),
+		Dek: d.Dek, Summary: d.Summary, Body: d.Body, Tags: d.Tags, Desk: d.Desk,
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -19,15 +20,32 @@ import (
 // refresh recomputes the Related News box of indexed story id and, if it
 // changed, stores it and emits RelatedUpdated in the same compare-and-set.
 // A story this replica does not have indexed has no box to compute.
-func (s *Service) refresh(ctx context.Context, id string) error {
-	d, rev, ok := s.live.get(id)
+//
+// The candidates are the stories published before id, the later stories
+// its box already shows (forward links, kept until better ones push them
+// out), and include (a new story that is a forward link candidate). The
+// editors' curation is read inside the compare-and-set, after the box: a
+// curation change forces a write of the box (force), so a replica that
+// read the curation before the change cannot store a box computed from
+// it. Force also stores an unchanged box, without an event.
+func (s *Service) refresh(ctx context.Context, id string, force bool, include ...string) error {
+	d, ok := s.index().Get(id)
 	if !ok {
 		return nil
 	}
-	list := stories(s.live.idx.Related(d, s.cfg.Related, d.PublishedAt))
+	rev := d.Revision
 	_, err := s.related.Update(ctx, id, func(cur *linkingv1.RelatedUpdated, exists bool) (*linkingv1.RelatedUpdated, []natsx.Event, error) {
-		if exists && same(cur.GetRelated(), list) {
+		c, err := s.readCuration(ctx, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		list := s.compute(d, cur.GetRelated(), c, include)
+		changed := !exists || !same(cur.GetRelated(), list)
+		if !changed && !force {
 			return nil, nil, natsx.ErrNoChange
+		}
+		if !changed {
+			return cur, nil, nil
 		}
 		msg := &linkingv1.RelatedUpdated{
 			Meta: &articlev1.EventMeta{
@@ -53,6 +71,79 @@ func (s *Service) refresh(ctx context.Context, id string) error {
 	return s.syncLinks(ctx, id)
 }
 
+// compute is the box of story d, which now shows box, under curation c:
+// the pinned stories first, then the ranking's best, never an excluded
+// one, cfg.Related stories in all (more only if more are pinned).
+func (s *Service) compute(d index.Doc, box []*articlev1.RelatedStory, c *linkingv1.Curation, include []string) []*articlev1.RelatedStory {
+	var out []*articlev1.RelatedStory
+	for _, p := range c.GetPinned() {
+		pd, ok := s.index().Get(p)
+		if !ok || p == d.ID {
+			continue
+		}
+		out = append(out, &articlev1.RelatedStory{
+			ArticleId: pd.ID, Headline: pd.Headline, Url: pd.URL,
+			PublishedAt: timestamppb.New(pd.PublishedAt), Pinned: true, Score: s.index().Score(d.ID, pd.ID, nil),
+		})
+	}
+	k := s.cfg.Related - len(out)
+	if k <= 0 {
+		return out
+	}
+	allow := append(storyIDs(box), include...)
+	exclude := append(slices.Clone(c.GetExcluded()), c.GetPinned()...)
+	hits := s.index().Search(index.Query{ID: d.ID, K: k, Before: d.PublishedAt, Allow: allow, Exclude: exclude})
+	return append(out, stories(relevant(hits))...)
+}
+
+// relativeFloor is the share of the best match's score a story needs to
+// make the box: recency and a shared common word give every story some
+// score, and a football result has no place beside a budget story just
+// because the box has room.
+const relativeFloor = 0.2
+
+// relevant drops hits scoring below relativeFloor of the best one.
+func relevant(hits []index.Hit) []index.Hit {
+	if len(hits) == 0 {
+		return hits
+	}
+	best := hits[0].Score
+	for _, h := range hits {
+		best = max(best, h.Score)
+	}
+	kept := hits[:0:0]
+	for _, h := range hits {
+		if h.Score >= relativeFloor*best {
+			kept = append(kept, h)
+		}
+	}
+	return kept
+}
+
+// forward gives story id's forward links: the other stories whose boxes it
+// should enter, because it scores at least as well there as their weakest
+// story (or, in a box not yet full, at least cfg.MinForward). Most are
+// older stories; in an archive import they may be newer ones too, for
+// which id is simply an earlier story. At most cfg.FanOut boxes change.
+func (s *Service) forward(ctx context.Context, id string) error {
+	n := 0
+	for _, h := range s.index().Backlinks(id, 2*s.cfg.FanOut+10, nil) {
+		if n >= s.cfg.FanOut || h.Score < s.cfg.MinForward {
+			break
+		}
+		other := h.Doc.ID
+		th, shows := s.links.threshold(other, id, s.cfg.MinForward)
+		if shows || h.Score < th {
+			continue
+		}
+		n++
+		if err := s.refresh(ctx, other, false, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // syncLinks reads back the box of article id, so that links knows at once
 // which stories it shows, before the watch catches up.
 func (s *Service) syncLinks(ctx context.Context, id string) error {
@@ -63,20 +154,25 @@ func (s *Service) syncLinks(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	s.links.set(id, kvRev, storyIDs(v.GetRelated()))
+	s.links.set(id, kvRev, v.GetRelated(), s.cfg.Related)
 	return nil
 }
 
-// applyLinks brings links up to date with one linking-related entry. The
-// record is read back through the store (which owns its format); reading
-// returns the latest version, and its revision keeps links from going back.
-func (s *Service) applyLinks(ctx context.Context, e jetstream.KeyValueEntry) {
-	if e.Operation() != jetstream.KeyValuePut {
-		s.links.set(e.Key(), e.Revision(), nil)
-		return
-	}
-	if err := s.syncLinks(ctx, e.Key()); err != nil && ctx.Err() == nil {
-		s.log.Warn("reading related list", "article", e.Key(), "err", err)
+// applyLinks brings links up to date with one linking-related entry,
+// decoded through the store (which owns its format); its revision keeps
+// links from going back.
+func (s *Service) applyLinks(_ context.Context, es []jetstream.KeyValueEntry) {
+	for _, e := range es {
+		if e.Operation() != jetstream.KeyValuePut {
+			s.links.set(e.Key(), e.Revision(), nil, s.cfg.Related)
+			continue
+		}
+		v, err := s.related.Decode(e.Value())
+		if err != nil {
+			s.log.Warn("undecodable related list", "article", e.Key(), "err", err)
+			continue
+		}
+		s.links.set(e.Key(), e.Revision(), v.GetRelated(), s.cfg.Related)
 	}
 }
 
@@ -102,7 +198,7 @@ func same(a, b []*articlev1.RelatedStory) bool {
 		return false
 	}
 	for i := range a {
-		if a[i].GetArticleId() != b[i].GetArticleId() || a[i].GetHeadline() != b[i].GetHeadline() ||
+		if a[i].GetArticleId() != b[i].GetArticleId() || a[i].GetHeadline() != b[i].GetHeadline() || a[i].GetPinned() != b[i].GetPinned() ||
 			a[i].GetUrl() != b[i].GetUrl() || !a[i].GetPublishedAt().AsTime().Equal(b[i].GetPublishedAt().AsTime()) {
 			return false
 		}
@@ -120,7 +216,7 @@ func listHash(prev string, list []*articlev1.RelatedStory) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\n", prev)
 	for _, r := range list {
-		fmt.Fprintf(h, "%s\x00%s\x00%s\n", r.GetArticleId(), r.GetHeadline(), r.GetUrl())
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%t\n", r.GetArticleId(), r.GetHeadline(), r.GetUrl(), r.GetPinned())
 	}
 	return hex.EncodeToString(h.Sum(nil))[:12]
 }

@@ -10,6 +10,7 @@ import (
 	linkingv1 "newsroom.dev/gen/newsroom/linking/v1"
 	"newsroom.dev/platform/grpcx"
 	"newsroom.dev/platform/natsx"
+	"newsroom.dev/services/linking/index"
 )
 
 // Limits of GetRelated.
@@ -45,4 +46,32 @@ func (s *Service) GetRelated(ctx context.Context, req *linkingv1.GetRelatedReque
 	}
 	list := v.GetRelated()
 	return &linkingv1.GetRelatedResponse{Related: list[:min(limit, len(list))]}, nil
+}
+
+// SuggestRelated ranks the published stories related to a draft: every
+// published story is a candidate, whenever it was published, except the
+// draft's own published version. The draft is not stored.
+func (s *Service) SuggestRelated(ctx context.Context, req *linkingv1.SuggestRelatedRequest) (*linkingv1.SuggestRelatedResponse, error) {
+	a := req.GetArticle()
+	if a == nil {
+		return nil, status.Error(codes.InvalidArgument, "article is required")
+	}
+	if a.GetHeadline() == "" && a.GetDek() == "" && a.GetSummary() == "" && a.GetBody() == "" {
+		return nil, status.Error(codes.InvalidArgument, "the article has no text to relate")
+	}
+	limit := int(req.GetLimit())
+	switch {
+	case limit < 0:
+		return nil, status.Error(codes.InvalidArgument, "limit must not be negative")
+	case limit == 0:
+		limit = defaultLimit
+	case limit > maxLimit:
+		limit = maxLimit
+	}
+	d := index.Doc{
+		ID: a.GetId(), Headline: a.GetHeadline(), Dek: a.GetDek(), Summary: a.GetSummary(), Body: a.GetBody(),
+		Tags: a.GetTags(), Desk: a.GetDesk(), PublishedAt: s.d.Clock.Now(),
+	}
+	hits := s.index().Search(index.Query{ID: a.GetId(), Doc: &d, K: limit})
+	return &linkingv1.SuggestRelatedResponse{Related: stories(hits)}, nil
 }

@@ -8,6 +8,8 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"google.golang.org/grpc"
 	linkingv1 "newsroom.dev/gen/newsroom/linking/v1"
@@ -28,19 +30,36 @@ const (
 	// BucketRelated holds, per published story, its last computed box as
 	// a RelatedUpdated message.
 	BucketRelated = "linking-related"
+	// BucketCuration holds, per article an editor curated, its pinned and
+	// excluded stories (a Curation message as protojson).
+	BucketCuration = "linking-curation"
+	// BucketSnapshots is the object store of index snapshots.
+	BucketSnapshots = "linking-snapshots"
 )
 
 // Service is the linking service.
 type Service struct {
 	linkingv1.UnimplementedLinkingServiceServer
 
-	d       service.Deps
-	cfg     Config
-	log     *slog.Logger
-	docs    jetstream.KeyValue
-	related *natsx.Store[*linkingv1.RelatedUpdated]
-	live    *live
-	links   *links
+	d        service.Deps
+	cfg      Config
+	log      *slog.Logger
+	docs     jetstream.KeyValue
+	related  *natsx.Store[*linkingv1.RelatedUpdated]
+	curation jetstream.KeyValue
+	snaps    jetstream.ObjectStore
+	idx      atomic.Pointer[index.Index]
+	links    *links
+	ready    chan struct{}
+	// docsRev is the linking-docs revision up to which the watch has
+	// applied every change; a snapshot is consistent as of it.
+	docsRev atomic.Uint64
+	relRev  atomic.Uint64
+	applied atomic.Int64 // changes applied since the last snapshot
+	// loaded is the linking-docs revision of the snapshot Run started
+	// from (0: none).
+	loaded    atomic.Uint64
+	snapshotM sync.Mutex
 }
 
 // New ensures linking's stream and buckets and returns the service. Its
@@ -65,10 +84,31 @@ func New(ctx context.Context, d service.Deps, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	curation, err := natsx.EnsureKV(ctx, d.JS, BucketCuration, d.Replicas)
+	if err != nil {
+		return nil, err
+	}
+	snaps, err := natsx.EnsureObjectStore(ctx, d.JS, BucketSnapshots, d.Replicas)
+	if err != nil {
+		return nil, err
+	}
 	idx := index.New()
 	idx.QueryTerms = cfg.QueryTerms
-	return &Service{d: d, cfg: cfg, log: log, docs: docs, related: related, live: newLive(idx), links: newLinks()}, nil
+	s := &Service{d: d, cfg: cfg, log: log, docs: docs, related: related, curation: curation, snaps: snaps,
+		links: newLinks(), ready: make(chan struct{})}
+	s.idx.Store(idx)
+	return s, nil
 }
+
+// index is the index of published stories. Run replaces the empty one
+// New makes with a snapshot, if there is one.
+func (s *Service) index() *index.Index { return s.idx.Load() }
+
+// Len is the number of stories indexed.
+func (s *Service) Len() int { return s.index().Len() }
+
+// Ready is closed once the index and the reverse links are built.
+func (s *Service) Ready() <-chan struct{} { return s.ready }
 
 // Name is the gRPC service name.
 func (s *Service) Name() string { return linkingv1.LinkingService_ServiceDesc.ServiceName }
@@ -83,8 +123,12 @@ func (s *Service) Run(ctx context.Context) error {
 	docsReady, linksReady := make(chan struct{}), make(chan struct{})
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	wg.Go(func() { s.follow(ctx, s.docs, s.applyDoc, docsReady) })
-	wg.Go(func() { s.follow(ctx, s.related.KV, s.applyLinks, linksReady) })
+	start := time.Now()
+	from := s.loadSnapshot(ctx)
+	s.docsRev.Store(from)
+	s.loaded.Store(from)
+	wg.Go(func() { s.follow(ctx, s.docs, s.applyDocs, docsReady, &s.docsRev) })
+	wg.Go(func() { s.follow(ctx, s.related.KV, s.applyLinks, linksReady, &s.relRev) })
 	wg.Go(func() { s.related.RunRecovery(ctx, s.cfg.RecoveryEvery) })
 	for _, ready := range []chan struct{}{docsReady, linksReady} {
 		select {
@@ -93,7 +137,13 @@ func (s *Service) Run(ctx context.Context) error {
 			return nil
 		}
 	}
-	s.log.Info("index built", "stories", s.live.idx.Len())
+	s.log.Info("index built", "stories", s.index().Len(), "from_snapshot", from > 0, "took", time.Since(start))
+	close(s.ready)
+	if from == 0 && s.cfg.SnapshotEvery > 0 && s.index().Len() >= s.cfg.SnapshotEvery/5 {
+		// A start that replayed a large archive: keep a snapshot, so
+		// the next one need not.
+		wg.Go(func() { s.snapshot(ctx) })
+	}
 	return natsx.Consume(ctx, s.d.JS, natsx.ConsumerConfig{
 		Stream:   events.StreamPublishing,
 		Durable:  Durable,

@@ -1,9 +1,24 @@
-// Package index finds the earlier stories most related to an article. This
-// is the skeleton ranking: an in-memory BM25 index over a story's headline
-// (weighted ×3), dek, summary, body and tags, queried with the article's top
-// terms by tf-idf, in the manner of Lucene's MoreLikeThis.
+// Package index finds the stories most related to a story, over an
+// archive of a million and more, in milliseconds.
 //
-// The service depends only on New, Add, Remove, Get, Len, Related and
-// RelatedTo, so the index can be rebuilt for a large archive (compressed
-// postings, near-duplicate collapse, recency) without touching it.
+// Ranking (rank.go, query.go): a query is built from a story in the
+// manner of Lucene's MoreLikeThis — its terms with the highest tf-idf,
+// from headline, dek, summary, body and tags with field weights, leaving
+// out terms no other story has and terms too many have — and candidates
+// are scored with BM25 against it, skipping postings that cannot matter
+// (MaxScore). BM25Baseline stops there; Full weights terms by the square
+// root of their idf, re-ranks a pool of candidates by the BM25 score
+// relative to the story's own, plus the overlap of named entities and
+// tags, times a recency decay, and collapses near-duplicate copies
+// (SimHash). Entities are found without a model (entities.go, data/).
+//
+// Storage (index.go, postings.go): postings are delta- and varint-coded
+// in blocks with skip entries; terms, entities and story ids are interned
+// in byte arenas; per-story data sits in pointer-free slices indexed by
+// document number. A story's text is not kept: only its signature (its
+// top terms as of indexing), from which its own query is built later.
+// Snapshots (snapshot.go) write those slices out and read them back.
+//
+// The service uses New, Prepare/PutPrepared or Put, Delete, Get, Has,
+// Search, Backlinks, Score and the snapshots.
 package index

@@ -1,252 +1,541 @@
 package index
 
 import (
-	"cmp"
 	"math"
+	"math/bits"
 	"slices"
 	"sync"
 	"time"
 )
 
-// Doc is what the index knows of a published story.
-type Doc struct {
-	ID          string
-	Headline    string
-	Dek         string
-	Summary     string
-	Body        string
-	Tags        []string
-	Desk        string
-	URL         string
-	PublishedAt time.Time
-}
-
-// Hit is a related story and its score.
-type Hit struct {
-	Doc   Doc
-	Score float64
-}
-
-// Field weights: a word in the headline says three times as much about the
-// topic as one in the body.
-const (
-	headlineWeight = 3
-	textWeight     = 1
-)
-
-// BM25 parameters, Lucene's defaults.
-const (
-	k1 = 1.2
-	b  = 0.75
-)
-
-// DefaultQueryTerms is how many of an article's terms, by tf-idf, make its
-// query: enough to describe the topic, few enough to leave out noise.
-const DefaultQueryTerms = 25
-
-// Index is an in-memory BM25 index, safe for concurrent use.
+// Index is an in-memory index of published stories, safe for concurrent
+// use. Every story gets a document number in the order it is added; a
+// story added again gets a new one and its old number is marked dead
+// (its postings are dropped by the next compaction).
+//
+// Memory is kept near what the data needs, for a million stories and
+// more: postings are delta- and varint-coded in blocks of 128 with a skip
+// entry per block; terms, document ids and entities are interned in byte
+// arenas; per-story data lives in parallel pointer-free slices indexed by
+// document number (no map or pointer per story).
 type Index struct {
-	// QueryTerms bounds the query built from an article (DefaultQueryTerms if 0).
+	// Ranking is what Related, RelatedTo and a Query without a Ranking
+	// use (Full unless set).
+	Ranking Ranking
+	// QueryTerms, if positive, overrides Ranking.QueryTerms (kept for the
+	// service's configuration).
 	QueryTerms int
 
-	mu    sync.RWMutex
-	docs  map[string]*entry
-	post  map[string]map[string]float64 // term → doc id → weighted tf
-	total float64                       // sum of document lengths
+	cfg Config
+
+	mu     sync.RWMutex
+	terms  interner
+	post   []plist
+	feats  interner
+	featDF []uint32
+	keys   interner
+	keyDoc []int32  // key → document number, -1 if not indexed
+	keySeq []uint64 // key → sequence of the last change applied
+
+	// Per document number.
+	dKey  []uint32
+	dPub  []int64 // unix nanoseconds
+	dLen  []uint32
+	dSim  []uint64
+	dRev  []int64
+	dMeta []uint32 // offset in meta: headline and url
+	dFeat []uint32 // offset in featA: entity count, tag count, entities, tags
+	dSig  []uint32 // offset in sigT and sigF: count, then terms
+	dNT   []uint32 // distinct terms, i.e. postings
+	dead  []uint64 // bit set
+
+	meta  []byte
+	featA []uint32
+	sigT  []uint32
+	sigF  []uint8
+
+	live         int
+	totalLen     uint64 // of live stories
+	postings     uint64 // in the lists, dead ones included
+	deadPostings uint64
 }
 
-type entry struct {
-	doc Doc
-	tf  map[string]float64
-	len float64
+// New returns an empty index with the default configuration.
+func New() *Index { return NewWith(Config{}) }
+
+// NewWith returns an empty index configured by cfg (zero fields take the
+// defaults).
+func NewWith(cfg Config) *Index {
+	return &Index{cfg: cfg.withDefaults(), Ranking: Full}
 }
 
-// New returns an empty index.
-func New() *Index {
-	return &Index{docs: map[string]*entry{}, post: map[string]map[string]float64{}}
+// Config returns how the index analyses stories.
+func (x *Index) Config() Config { return x.cfg }
+
+// Prepare analyses d for PutPrepared: the costly part of adding a story,
+// which holds only the read lock, so stories can be prepared in
+// parallel. It looks the terms up and picks the signature (the terms
+// with the highest tf-idf as of now, from which the story's own query is
+// built later).
+func (x *Index) Prepare(d Doc) *Prepared {
+	p := prepare(&x.cfg, d)
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	p.tids = make([]uint32, len(p.terms))
+	s := make([]sigEntry, len(p.terms))
+	for i, t := range p.terms {
+		df := 1
+		if tid, ok := x.terms.find(t, p.hashes[i]); ok {
+			p.tids[i] = tid
+			df += int(x.post[tid].n)
+		} else {
+			p.tids[i] = noTerm
+		}
+		s[i] = sigEntry{int32(i), p.tfs[i], float64(p.tfs[i]) * x.idfOf(df, x.live+1)}
+	}
+	s = topSignature(s, x.cfg.SignatureTerms)
+	p.sig = make([]int32, len(s))
+	for i, e := range s {
+		p.sig[i] = e.i
+	}
+	return p
 }
 
 // Add indexes d, replacing any earlier version of it.
-func (x *Index) Add(d Doc) {
-	e := &entry{doc: d, tf: termFreqs(d)}
-	for _, f := range e.tf {
-		e.len += f
-	}
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	x.remove(d.ID)
-	x.docs[d.ID] = e
-	x.total += e.len
-	for t, f := range e.tf {
-		p := x.post[t]
-		if p == nil {
-			p = map[string]float64{}
-			x.post[t] = p
-		}
-		p[d.ID] = f
-	}
-}
+func (x *Index) Add(d Doc) { x.PutPrepared(x.Prepare(d), 0) }
+
+// Put indexes d as the change at sequence seq (a KV revision, say),
+// unless a change to d.ID at seq or later was applied already (then it
+// returns false). Seq 0 always applies and is not remembered.
+func (x *Index) Put(d Doc, seq uint64) bool { return x.PutPrepared(x.Prepare(d), seq) }
 
 // Remove drops the story with id, if indexed.
-func (x *Index) Remove(id string) {
+func (x *Index) Remove(id string) { x.Delete(id, 0) }
+
+// Delete drops the story with id as the change at sequence seq, unless a
+// change at seq or later was applied already (then it returns false).
+// Seq 0 always applies. The sequence is remembered even though the story
+// is gone, so a late copy of an older put cannot bring it back.
+func (x *Index) Delete(id string, seq uint64) bool {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.remove(id)
+	key := x.key(id)
+	if seq != 0 {
+		if seq <= x.keySeq[key] {
+			return false
+		}
+		x.keySeq[key] = seq
+	}
+	if d := x.keyDoc[key]; d >= 0 {
+		x.kill(uint32(d))
+		x.keyDoc[key] = -1
+		x.maybeCompact()
+	}
+	return true
 }
 
-func (x *Index) remove(id string) {
-	e, ok := x.docs[id]
-	if !ok {
-		return
+// Seq returns the sequence of the last change applied to id (0 if none).
+func (x *Index) Seq(id string) uint64 {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if k, ok := x.keys.lookup(id); ok {
+		return x.keySeq[k]
 	}
-	for t := range e.tf {
-		p := x.post[t]
-		delete(p, id)
-		if len(p) == 0 {
-			delete(x.post, t)
+	return 0
+}
+
+// key interns a story id. The caller holds the write lock.
+func (x *Index) key(id string) uint32 {
+	k := x.keys.intern(id, hashString(id))
+	if int(k) == len(x.keyDoc) {
+		x.keyDoc = append(x.keyDoc, -1)
+		x.keySeq = append(x.keySeq, 0)
+	}
+	return k
+}
+
+// PutPrepared is Put for a story already prepared.
+func (x *Index) PutPrepared(p *Prepared, seq uint64) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	key := x.key(p.doc.ID)
+	if seq != 0 {
+		if seq <= x.keySeq[key] {
+			return false
+		}
+		x.keySeq[key] = seq
+	}
+	if old := x.keyDoc[key]; old >= 0 {
+		x.kill(uint32(old))
+	}
+	doc := uint32(len(x.dKey))
+	x.keyDoc[key] = int32(doc)
+	x.dKey = append(x.dKey, key)
+	x.dPub = append(x.dPub, p.doc.PublishedAt.UnixNano())
+	x.dLen = append(x.dLen, p.length)
+	x.dSim = append(x.dSim, p.sim)
+	x.dRev = append(x.dRev, p.doc.Revision)
+	x.dNT = append(x.dNT, uint32(len(p.terms)))
+	if int(doc/64) >= len(x.dead) {
+		x.dead = append(x.dead, 0)
+	}
+	x.dMeta = append(x.dMeta, uint32(len(x.meta)))
+	x.meta = appendString(x.meta, p.doc.Headline)
+	x.meta = appendString(x.meta, p.doc.URL)
+
+	// Postings.
+	tids := p.tids
+	if tids == nil {
+		panic("index: PutPrepared of a story not prepared by this index")
+	}
+	for i, t := range p.terms {
+		tid := tids[i]
+		if tid == noTerm {
+			tid = x.terms.intern(t, p.hashes[i])
+			tids[i] = tid
+		}
+		if int(tid) == len(x.post) {
+			x.post = append(x.post, plist{})
+		}
+		x.post[tid].add(doc, p.tfs[i], p.length)
+	}
+	x.postings += uint64(len(p.terms))
+	x.live++
+	x.totalLen += uint64(p.length)
+	x.dSig = append(x.dSig, uint32(len(x.sigT)))
+	x.sigT = append(x.sigT, uint32(len(p.sig)))
+	x.sigF = append(x.sigF, 0)
+	for _, i := range p.sig {
+		x.sigT = append(x.sigT, tids[i])
+		x.sigF = append(x.sigF, uint8(min(p.tfs[i], 255)))
+	}
+
+	x.dFeat = append(x.dFeat, uint32(len(x.featA)))
+	x.featA = append(x.featA, uint32(len(p.ents)), uint32(len(p.tags)))
+	start := len(x.featA)
+	for _, e := range p.ents {
+		x.featA = append(x.featA, x.feature(e))
+	}
+	slices.Sort(x.featA[start:])
+	start = len(x.featA)
+	for _, t := range p.tags {
+		x.featA = append(x.featA, x.feature("#"+t))
+	}
+	slices.Sort(x.featA[start:])
+	x.maybeCompact()
+	return true
+}
+
+func (x *Index) feature(name string) uint32 {
+	f := x.feats.intern(name, hashString(name))
+	if int(f) == len(x.featDF) {
+		x.featDF = append(x.featDF, 0)
+	}
+	x.featDF[f]++
+	return f
+}
+
+type sigEntry struct {
+	i     int32
+	tf    uint16
+	score float64
+}
+
+// topSignature keeps the n entries of s with the highest scores (ties:
+// the earlier term), in no particular order.
+func topSignature(s []sigEntry, n int) []sigEntry {
+	if len(s) <= n {
+		return s
+	}
+	better := func(a, b sigEntry) bool { return a.score > b.score || a.score == b.score && a.i < b.i }
+	// Quickselect: partition until the n best are s[:n].
+	lo, hi := 0, len(s)-1
+	for lo < hi {
+		pivot := s[(lo+hi)/2]
+		i, j := lo, hi
+		for i <= j {
+			for better(s[i], pivot) {
+				i++
+			}
+			for better(pivot, s[j]) {
+				j--
+			}
+			if i <= j {
+				s[i], s[j] = s[j], s[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case n-1 <= j:
+			hi = j
+		case n-1 >= i:
+			lo = i
+		default:
+			return s[:n]
 		}
 	}
-	x.total -= e.len
-	delete(x.docs, id)
+	return s[:n]
 }
 
-// Get returns the indexed story with id.
+// kill marks document doc dead.
+func (x *Index) kill(doc uint32) {
+	if x.isDead(doc) {
+		return
+	}
+	x.dead[doc/64] |= 1 << (doc % 64)
+	x.live--
+	x.totalLen -= uint64(x.dLen[doc])
+	x.deadPostings += uint64(x.dNT[doc])
+	ents, tags := x.features(doc)
+	for _, f := range ents {
+		x.featDF[f]--
+	}
+	for _, f := range tags {
+		x.featDF[f]--
+	}
+}
+
+func (x *Index) isDead(doc uint32) bool { return x.dead[doc/64]&(1<<(doc%64)) != 0 }
+
+// features returns a document's entity and tag feature ids, each sorted.
+func (x *Index) features(doc uint32) (ents, tags []uint32) {
+	o := x.dFeat[doc]
+	ne, nt := x.featA[o], x.featA[o+1]
+	ents = x.featA[o+2 : o+2+ne]
+	tags = x.featA[o+2+ne : o+2+ne+nt]
+	return ents, tags
+}
+
+// signature returns a document's signature terms and their frequencies.
+func (x *Index) signature(doc uint32) ([]uint32, []uint8) {
+	o := x.dSig[doc]
+	n := x.sigT[o]
+	return x.sigT[o+1 : o+1+n], x.sigF[o+1 : o+1+n]
+}
+
+// maybeCompact drops dead postings once they are a fifth of all.
+func (x *Index) maybeCompact() {
+	if x.deadPostings*5 > x.postings && x.deadPostings > 0 {
+		x.compact()
+	}
+}
+
+// compact rewrites every posting list without its dead documents.
+func (x *Index) compact() {
+	var c cursor
+	for tid := range x.post {
+		l := &x.post[tid]
+		if l.n == 0 {
+			continue
+		}
+		var nl plist
+		c.init(l)
+		for ; c.doc != endDoc; c.next() {
+			if !x.isDead(c.doc) {
+				nl.add(c.doc, c.tf(), x.dLen[c.doc])
+			}
+		}
+		nl.data = slices.Clip(nl.data)
+		nl.skips = slices.Clip(nl.skips)
+		*l = nl
+	}
+	x.postings -= x.deadPostings
+	x.deadPostings = 0
+}
+
+// Get returns what the index keeps of the story with id: its ID,
+// Headline, URL, PublishedAt and Revision.
 func (x *Index) Get(id string) (Doc, bool) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	e, ok := x.docs[id]
+	d, ok := x.docOf(id)
 	if !ok {
 		return Doc{}, false
 	}
-	return e.doc, true
+	return x.doc(d), true
+}
+
+// Has reports whether a story with id is indexed.
+func (x *Index) Has(id string) bool {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	_, ok := x.docOf(id)
+	return ok
+}
+
+func (x *Index) docOf(id string) (uint32, bool) {
+	k, ok := x.keys.lookup(id)
+	if !ok || x.keyDoc[k] < 0 {
+		return 0, false
+	}
+	return uint32(x.keyDoc[k]), true
+}
+
+func (x *Index) doc(d uint32) Doc {
+	headline, rest := readString(x.meta[x.dMeta[d]:])
+	url, _ := readString(rest)
+	return Doc{
+		ID:          x.keys.str(x.dKey[d]),
+		Headline:    headline,
+		URL:         url,
+		PublishedAt: time.Unix(0, x.dPub[d]).UTC(),
+		Revision:    x.dRev[d],
+	}
 }
 
 // Len is the number of indexed stories.
 func (x *Index) Len() int {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return len(x.docs)
+	return x.live
 }
 
-// RelatedTo is Related for an indexed story; it returns nil if id is not
-// indexed.
-func (x *Index) RelatedTo(id string, k int, before time.Time) []Hit {
-	d, ok := x.Get(id)
-	if !ok {
-		return nil
-	}
-	return x.Related(d, k, before)
-}
-
-// Related returns up to k stories most related to d, best first, among
-// those published strictly before before (any time if before is zero),
-// never d itself. d need not be indexed.
-func (x *Index) Related(d Doc, k int, before time.Time) []Hit {
-	if k <= 0 {
-		return nil
-	}
+// IDs calls fn for every indexed story's id.
+func (x *Index) IDs(fn func(id string)) {
 	x.mu.RLock()
-	defer x.mu.RUnlock()
-	query := x.query(d.ID, termFreqs(d))
-	if len(query) == 0 {
-		return nil
-	}
-	n := float64(len(x.docs))
-	avg := 1.0
-	if n > 0 && x.total > 0 {
-		avg = x.total / n
-	}
-	scores := map[string]float64{}
-	for _, q := range query {
-		idf := x.idf(q.term)
-		for id, f := range x.post[q.term] {
-			if id == d.ID {
-				continue
-			}
-			e := x.docs[id]
-			if !before.IsZero() && !e.doc.PublishedAt.Before(before) {
-				continue
-			}
-			norm := k1 * (1 - b + b*e.len/avg)
-			scores[id] += q.boost * idf * f * (k1 + 1) / (f + norm)
+	ids := make([]string, 0, x.live)
+	for k, d := range x.keyDoc {
+		if d >= 0 {
+			ids = append(ids, x.keys.str(uint32(k)))
 		}
 	}
-	hits := make([]Hit, 0, len(scores))
-	for id, s := range scores {
-		hits = append(hits, Hit{Doc: x.docs[id].doc, Score: s})
+	x.mu.RUnlock()
+	for _, id := range ids {
+		fn(id)
 	}
-	slices.SortFunc(hits, func(a, b Hit) int {
-		if c := cmp.Compare(b.Score, a.Score); c != 0 {
-			return c
-		}
-		// Ties: the more recent story, then the id, so results are stable.
-		if c := b.Doc.PublishedAt.Compare(a.Doc.PublishedAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Doc.ID, b.Doc.ID)
-	})
-	return hits[:min(k, len(hits))]
-}
-
-type queryTerm struct {
-	term  string
-	boost float64
-}
-
-// query picks the terms of tf (the terms of story id) with the highest
-// tf-idf, boosted relative to the best one so that the terms that define
-// the topic count most. Terms no other story has are skipped: their idf is
-// the highest of all, yet they cannot match anything.
-func (x *Index) query(id string, tf map[string]float64) []queryTerm {
-	q := make([]queryTerm, 0, len(tf))
-	for t, f := range tf {
-		p := x.post[t]
-		if _, self := p[id]; len(p) == 0 || (self && len(p) == 1) {
-			continue
-		}
-		q = append(q, queryTerm{t, f * x.idf(t)})
-	}
-	slices.SortFunc(q, func(a, b queryTerm) int {
-		if c := cmp.Compare(b.boost, a.boost); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.term, b.term)
-	})
-	limit := x.QueryTerms
-	if limit <= 0 {
-		limit = DefaultQueryTerms
-	}
-	q = q[:min(limit, len(q))]
-	if len(q) > 0 && q[0].boost > 0 {
-		top := q[0].boost
-		for i := range q {
-			q[i].boost /= top
-		}
-	}
-	return q
 }
 
 // idf is BM25's inverse document frequency, always positive.
-func (x *Index) idf(term string) float64 {
-	n := float64(len(x.docs))
-	df := float64(len(x.post[term]))
-	return math.Log(1 + (n-df+0.5)/(df+0.5))
+func (x *Index) idf(df int) float64 { return x.idfOf(df, x.live) }
+
+func (x *Index) idfOf(df, n int) float64 {
+	f := float64(df)
+	return math.Log(1 + (float64(n)-f+0.5)/(f+0.5))
 }
 
-// termFreqs counts d's terms, weighted by the field they occur in.
-func termFreqs(d Doc) map[string]float64 {
-	tf := map[string]float64{}
-	add := func(s string, w float64) {
-		for _, t := range Tokens(s) {
-			tf[t] += w
+// exactDFLimit bounds the lists whose live documents df counts one by one
+// when some documents are dead; longer lists count their dead postings too,
+// which moves a common term's idf by little.
+const exactDFLimit = 1024
+
+// df is the number of live stories that contain term tid.
+func (x *Index) df(tid uint32) int {
+	l := &x.post[tid]
+	if x.deadPostings == 0 || l.n > exactDFLimit {
+		return int(l.n)
+	}
+	var c cursor
+	n := 0
+	for c.init(l); c.doc != endDoc; c.next() {
+		if !x.isDead(c.doc) {
+			n++
 		}
 	}
-	add(d.Headline, headlineWeight)
-	add(d.Dek, textWeight)
-	add(d.Summary, textWeight)
-	add(d.Body, textWeight)
-	for _, tag := range d.Tags {
-		add(tag, textWeight)
+	return n
+}
+
+// Stats describes the index's size.
+type Stats struct {
+	Stories, Terms, Features, Postings, DeadPostings int
+	// Bytes is the memory held by the index's slices (capacity).
+	Bytes int64
+}
+
+// Stats returns the index's size.
+func (x *Index) Stats() Stats {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var b int64
+	for i := range x.post {
+		b += int64(cap(x.post[i].data)) + int64(cap(x.post[i].skips))*8
 	}
-	return tf
+	b += int64(cap(x.post)) * int64(plistSize)
+	in := func(i *interner) int64 { return int64(cap(i.arena) + 4*cap(i.ends) + 4*cap(i.table)) }
+	b += in(&x.terms) + in(&x.feats) + in(&x.keys)
+	b += int64(4*cap(x.featDF) + 4*cap(x.keyDoc) + 8*cap(x.keySeq))
+	b += int64(4*cap(x.dKey) + 8*cap(x.dPub) + 4*cap(x.dLen) + 8*cap(x.dSim) + 8*cap(x.dRev) + 4*cap(x.dMeta) + 4*cap(x.dFeat) + 4*cap(x.dSig) + 4*cap(x.dNT) + 8*cap(x.dead))
+	b += int64(cap(x.meta) + 4*cap(x.featA) + 4*cap(x.sigT) + cap(x.sigF))
+	return Stats{Stories: x.live, Terms: x.terms.len(), Features: x.feats.len(), Postings: int(x.postings - x.deadPostings), DeadPostings: int(x.deadPostings), Bytes: b}
+}
+
+func appendString(b []byte, s string) []byte {
+	b = appendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func readString(b []byte) (string, []byte) {
+	n, k := uvarint(b)
+	return string(b[k : k+int(n)]), b[k+int(n):]
+}
+
+func appendUvarint(b []byte, v uint64) []byte {
+	for v >= 0x80 {
+		b = append(b, byte(v)|0x80)
+		v >>= 7
+	}
+	return append(b, byte(v))
+}
+
+// uvarint decodes a varint from b, returning it and its length.
+func uvarint(b []byte) (uint64, int) {
+	if b[0] < 0x80 {
+		return uint64(b[0]), 1
+	}
+	var v uint64
+	for i, c := range b {
+		v |= uint64(c&0x7f) << (7 * i)
+		if c < 0x80 {
+			return v, i + 1
+		}
+	}
+	return v, len(b)
+}
+
+func hamming(a, b uint64) int { return bits.OnesCount64(a ^ b) }
+
+// AddAll indexes docs 0 to n-1 (doc(i) returns the i-th), preparing them
+// on workers goroutines and adding them in order: the bulk load of a
+// rebuild or a benchmark.
+func (x *Index) AddAll(n int, doc func(i int) Doc, workers int) {
+	const batch = 512
+	workers = max(workers, 1)
+	type job struct {
+		seq int
+		out []*Prepared
+	}
+	jobs := make(chan int)
+	done := make(chan job, workers)
+	go func() {
+		for b := 0; b*batch < n; b++ {
+			jobs <- b
+		}
+		close(jobs)
+	}()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for b := range jobs {
+				lo, hi := b*batch, min(n, (b+1)*batch)
+				out := make([]*Prepared, 0, hi-lo)
+				for i := lo; i < hi; i++ {
+					out = append(out, x.Prepare(doc(i)))
+				}
+				done <- job{b, out}
+			}
+		})
+	}
+	go func() { wg.Wait(); close(done) }()
+	pending := map[int][]*Prepared{}
+	next := 0
+	for j := range done {
+		pending[j.seq] = j.out
+		for ps, ok := pending[next]; ok; ps, ok = pending[next] {
+			delete(pending, next)
+			for _, p := range ps {
+				x.PutPrepared(p, 0)
+			}
+			next++
+		}
+	}
 }

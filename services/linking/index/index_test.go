@@ -75,8 +75,14 @@ func TestRelatedRanksSameTopicAboveCommonWord(t *testing.T) {
 
 func TestRelatedOnlyEarlierStoriesAndNeverItself(t *testing.T) {
 	x := New()
+	bodies := map[string]string{
+		"q":         "Lava and ash from the volcano forced the village to evacuate.",
+		"earlier":   "Scientists warned the village that the volcano showed signs of waking.",
+		"same-time": "Ash from the volcano grounded flights as the village emptied.",
+		"later":     "The village counts the cost after the volcano quietened.",
+	}
 	mk := func(id string, h int) Doc {
-		return Doc{ID: id, Headline: "Volcano erupts near village", Body: "Lava and ash from the volcano forced the village to evacuate.", PublishedAt: at(h)}
+		return Doc{ID: id, Headline: "Volcano near village", Body: bodies[id], PublishedAt: at(h)}
 	}
 	q := mk("q", 0)
 	for _, d := range []Doc{mk("earlier", -2), mk("same-time", 0), mk("later", 3), q} {
@@ -97,7 +103,7 @@ func TestRelatedOnlyEarlierStoriesAndNeverItself(t *testing.T) {
 func TestRelatedTopK(t *testing.T) {
 	x := New()
 	for i := range 9 {
-		x.Add(Doc{ID: fmt.Sprintf("s%d", i), Headline: "Election results", Body: "Votes counted in the election.", PublishedAt: at(i)})
+		x.Add(Doc{ID: fmt.Sprintf("s%d", i), Headline: "Election results", Body: fmt.Sprintf("Votes counted in the election in district %d: turnout %d percent.", i, 40+i), PublishedAt: at(i)})
 	}
 	if got := x.RelatedTo("s8", 5, at(8)); len(got) != 5 {
 		t.Fatalf("got %d hits, want 5", len(got))
@@ -147,8 +153,8 @@ func TestRemoveAndReplace(t *testing.T) {
 		t.Fatal("removed doc still returned by Get")
 	}
 	x.Remove("b")
-	if len(x.post) != 0 || x.total != 0 {
-		t.Fatalf("empty index keeps postings %v, total %v", x.post, x.total)
+	if st := x.Stats(); st.Stories != 0 || st.Postings != 0 || x.totalLen != 0 {
+		t.Fatalf("empty index keeps %+v, total length %d", st, x.totalLen)
 	}
 }
 

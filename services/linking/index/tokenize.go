@@ -3,22 +3,200 @@ package index
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
-// Tokens splits s into lower-case runs of Unicode letters and digits and
-// drops English stop words, which say nothing about a story's topic.
-func Tokens(s string) []string {
-	var out []string
-	for _, f := range strings.FieldsFunc(s, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	}) {
-		t := strings.ToLower(f)
-		if _, stop := stopWords[t]; stop {
+// word is one run of letters and digits in a field, with what entity
+// extraction needs to know about where it stands.
+type word struct {
+	text string // as written; an abbreviation keeps its dots ("U.S")
+	term string // lower case, dots removed
+	// sentStart: first word of the field, of a line, or after . ! ? or :
+	sentStart bool
+	// joined: only spaces separate it from the previous word, so the two
+	// may belong to one name ("New York", not "York, New").
+	joined bool
+}
+
+// splitWords appends the words of s to out.
+func splitWords(s string, out []word) []word {
+	lower, aligned := s, isASCII(s)
+	if aligned {
+		lower = asciiLower(s)
+	}
+	sent, joined := true, false
+	for i := 0; i < len(s); {
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		if !isWordRune(r) {
+			switch r {
+			case ' ', '\t', '-':
+			case '.', '!', '?', ':', '\n', '\r':
+				sent, joined = true, false
+			default:
+				joined = false
+			}
+			i += size
 			continue
 		}
-		out = append(out, t)
+		start := i
+		for i < len(s) {
+			r, size := rune(s[i]), 1
+			if r >= utf8.RuneSelf {
+				r, size = utf8.DecodeRuneInString(s[i:])
+			}
+			if !isWordRune(r) {
+				break
+			}
+			i += size
+		}
+		w := word{sentStart: sent, joined: joined && !sent}
+		// A single letter, a dot and another single letter starts an
+		// abbreviation: U.S., U.K., E.U.
+		if i-start == 1 && isASCIILetter(s[start]) && abbrevDot(s, i) {
+			var b strings.Builder
+			b.WriteByte(lowerByte(s[start]))
+			for abbrevDot(s, i) {
+				b.WriteByte(lowerByte(s[i+1]))
+				i += 2
+			}
+			w.text, w.term = s[start:i], b.String()
+			if i < len(s) && s[i] == '.' {
+				i++ // the abbreviation's own dot, not a sentence end
+			}
+		} else {
+			w.text = s[start:i]
+			if aligned {
+				w.term = lower[start:i]
+			} else {
+				w.term = strings.ToLower(w.text)
+			}
+		}
+		out = append(out, w)
+		sent, joined = false, true
 	}
 	return out
+}
+
+// abbrevDot reports whether s[i:] is ".X" with X a single letter (not
+// followed by another letter or digit).
+func abbrevDot(s string, i int) bool {
+	return i+1 < len(s) && s[i] == '.' && isASCIILetter(s[i+1]) && (i+2 == len(s) || !isWordByte(s[i+2]))
+}
+
+func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return isWordByte(byte(r))
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= utf8.RuneSelf
+}
+
+func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+func lowerByte(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiLower lower-cases an ASCII string, allocating only if it must.
+func asciiLower(s string) string {
+	i := 0
+	for i < len(s) && (s[i] < 'A' || s[i] > 'Z') {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	b := []byte(s)
+	for ; i < len(b); i++ {
+		b[i] = lowerByte(b[i])
+	}
+	return string(b)
+}
+
+// Tokens splits s into the index's terms: lower-case runs of Unicode
+// letters and digits, English stop words dropped, abbreviations joined
+// ("U.S." → "us"). The index may stem them further (Config.Stem).
+func Tokens(s string) []string {
+	var out []string
+	for _, w := range splitWords(s, nil) {
+		if !isStop(w.term) {
+			out = append(out, w.term)
+		}
+	}
+	return out
+}
+
+// isStop reports whether t is a stop word. It is on every word's path,
+// so it checks a small open-addressing set of hashes before any string.
+func isStop(t string) bool {
+	if len(t) > maxStopLen {
+		return false
+	}
+	h := hashString(t)
+	for i := h & stopMask; ; i = (i + 1) & stopMask {
+		switch stopTable[i] {
+		case 0:
+			return false
+		case h:
+			_, stop := stopWords[t]
+			return stop
+		}
+	}
+}
+
+const stopMask = 1023
+
+var stopTable, maxStopLen = func() (*[stopMask + 1]uint64, int) {
+	var t [stopMask + 1]uint64
+	n := 0
+	for w := range stopWords {
+		n = max(n, len(w))
+		h := hashString(w)
+		i := h & stopMask
+		for t[i] != 0 {
+			i = (i + 1) & stopMask
+		}
+		t[i] = h
+	}
+	return &t, n
+}()
+
+// stem is Harman's "S" stemmer: it folds English plurals onto the
+// singular ("budgets" → "budget", "cities" → "city") and leaves every
+// other word alone, which is as far as stemming can go without merging
+// words of different meaning.
+func stem(t string) string {
+	n := len(t)
+	if n < 4 || t[n-1] != 's' {
+		return t
+	}
+	switch {
+	case strings.HasSuffix(t, "ies") && !strings.HasSuffix(t, "eies") && !strings.HasSuffix(t, "aies"):
+		return t[:n-3] + "y"
+	case strings.HasSuffix(t, "es") && !strings.HasSuffix(t, "aes") && !strings.HasSuffix(t, "ees") && !strings.HasSuffix(t, "oes"):
+		return t[:n-1]
+	case t[n-2] != 'u' && t[n-2] != 's' && t[n-2] != 'i':
+		return t[:n-1]
+	}
+	return t
 }
 
 // stopWords are common English function words, plus the fragments that

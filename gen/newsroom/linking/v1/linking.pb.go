@@ -4,7 +4,7 @@
 // 	protoc        (unknown)
 // source: newsroom/linking/v1/linking.proto
 
-// Package newsroom.linking.v1 picks the related earlier stories of an article.
+// Package newsroom.linking.v1 picks the related stories of an article.
 
 package linkingv1
 
@@ -121,6 +121,585 @@ func (x *GetRelatedResponse) GetRelated() []*v1.RelatedStory {
 	return nil
 }
 
+// Curation is an editor's choices for one article's box.
+type Curation struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ArticleId string                 `protobuf:"bytes,1,opt,name=article_id,json=articleId,proto3" json:"article_id,omitempty"`
+	// Shown first, in this order, whatever the ranking says.
+	Pinned []string `protobuf:"bytes,2,rep,name=pinned,proto3" json:"pinned,omitempty"`
+	// Never shown.
+	Excluded      []string `protobuf:"bytes,3,rep,name=excluded,proto3" json:"excluded,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Curation) Reset() {
+	*x = Curation{}
+	mi := &file_newsroom_linking_v1_linking_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Curation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Curation) ProtoMessage() {}
+
+func (x *Curation) ProtoReflect() protoreflect.Message {
+	mi := &file_newsroom_linking_v1_linking_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Curation.ProtoReflect.Descriptor instead.
+func (*Curation) Descriptor() ([]byte, []int) {
+	return file_newsroom_linking_v1_linking_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Curation) GetArticleId() string {
+	if x != nil {
+		return x.ArticleId
+	}
+	return ""
+}
+
+func (x *Curation) GetPinned() []string {
+	if x != nil {
+		return x.Pinned
+	}
+	return nil
+}
+
+func (x *Curation) GetExcluded() []string {
+	if x != nil {
+		return x.Excluded
+	}
+	return nil
+}
+
+type PinRelatedRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ArticleId     string                 `protobuf:"bytes,1,opt,name=article_id,json=articleId,proto3" json:"article_id,omitempty"`
+	OtherId       string                 `protobuf:"bytes,2,opt,name=other_id,json=otherId,proto3" json:"other_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PinRelatedRequest) Reset() {
+	*x = PinRelatedRequest{}
+	mi := &file_newsroom_linking_v1_linking_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PinRelatedRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PinRelatedRequest) ProtoMessage() {}
+
+func (x *PinRelatedRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_newsroom_linking_v1_linking_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PinRelatedRequest.ProtoReflect.Descriptor instead.
+func (*PinRelatedRequest) Descriptor() ([]byte, []int) {
+	return file_newsroom_linking_v1_linking_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *PinRelatedRequest) GetArticleId() string {
+	if x != nil {
+		return x.ArticleId
+	}
+	return ""
+}
+
+func (x *PinRelatedRequest) GetOtherId() string {
+	if x != nil {
+		return x.OtherId
+	}
+	return ""
+}
+
+type PinRelatedResponse struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Curation *Curation              `protobuf:"bytes,1,opt,name=curation,proto3" json:"curation,omitempty"`
+	// The box recomputed with it.
+	Related       []*v1.RelatedStory `protobuf:"bytes,2,rep,name=related,proto3" json:"related,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PinRelatedResponse) Reset() {
+	*x = PinRelatedResponse{}
+	mi := &file_newsroom_linking_v1_linking_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PinRelatedResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PinRelatedResponse) ProtoMessage() {}
+
+func (x *PinRelatedResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_newsroom_linking_v1_linking_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PinRelatedResponse.ProtoReflect.Descriptor instead.
+func (*PinRelatedResponse) Descriptor() ([]byte, []int) {
+	return file_newsroom_linking_v1_linking_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *PinRelatedResponse) GetCuration() *Curation {
+	if x != nil {
+		return x.Curation
+	}
+	return nil
+}
+
+func (x *PinRelatedResponse) GetRelated() []*v1.RelatedStory {
+	if x != nil {
+		return x.Related
+	}
+	return nil
+}
+
+type UnpinRelatedRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ArticleId     string                 `protobuf:"bytes,1,opt,name=article_id,json=articleId,proto3" json:"article_id,omitempty"`
+	OtherId       string                 `protobuf:"bytes,2,opt,name=other_id,json=otherId,proto3" json:"other_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnpinRelatedRequest) Reset() {
+	*x = UnpinRelatedRequest{}
+	mi := &file_newsroom_linking_v1_linking_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnpinRelatedRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnpinRelatedRequest) ProtoMessage() {}
+
+func (x *UnpinRelatedRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_newsroom_linking_v1_linking_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnpinRelatedRequest.ProtoReflect.Descriptor instead.
+func (*UnpinRelatedRequest) Descriptor() ([]byte, []int) {
+	return file_newsroom_linking_v1_linking_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *UnpinRelatedRequest) GetArticleId() string {
+	if x != nil {
+		return x.ArticleId
+	}
+	return ""
+}
+
+func (x *UnpinRelatedRequest) GetOtherId() string {
+	if x != nil {
+		return x.OtherId
+	}
+	return ""
+}
+
+type UnpinRelatedResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Curation      *Curation              `protobuf:"bytes,1,opt,name=curation,proto3" json:"curation,omitempty"`
+	Related       []*v1.RelatedStory     `protobuf:"bytes,2,rep,name=related,proto3" json:"related,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnpinRelatedResponse) Reset() {
+	*x = UnpinRelatedResponse{}
+	mi := &file_newsroom_linking_v1_linking_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnpinRelatedResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnpinRelatedResponse) ProtoMessage() {}
+
+func (x *UnpinRelatedResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_newsroom_linking_v1_linking_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnpinRelatedResponse.ProtoReflect.Descriptor instead.
+func (*UnpinRelatedResponse) Descriptor() ([]byte, []int) {
+	return file_newsroom_linking_v1_linking_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *UnpinRelatedResponse) GetCuration() *Curation {
+	if x != nil {
+		return x.Curation
+	}
+	return nil
+}
+
+func (x *UnpinRelatedResponse) GetRelated() []*v1.RelatedStory {
+	if x != nil {
+		return x.Related
+	}
+	return nil
+}
+
+type ExcludeRelatedRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ArticleId     string                 `protobuf:"bytes,1,opt,name=article_id,json=articleId,proto3" json:"article_id,omitempty"`
+	OtherId       string                 `protobuf:"bytes,2,opt,name=other_id,json=otherId,proto3" json:"other_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExcludeRelatedRequest) Reset() {
+	*x = ExcludeRelatedRequest{}
+	mi := &file_newsroom_linking_v1_linking_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExcludeRelatedRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExcludeRelatedRequest) ProtoMessage() {}
+
+func (x *ExcludeRelatedRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_newsroom_linking_v1_linking_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExcludeRelatedRequest.ProtoReflect.Descriptor instead.
+func (*ExcludeRelatedRequest) Descriptor() ([]byte, []int) {
+	return file_newsroom_linking_v1_linking_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ExcludeRelatedRequest) GetArticleId() string {
+	if x != nil {
+		return x.ArticleId
+	}
+	return ""
+}
+
+func (x *ExcludeRelatedRequest) GetOtherId() string {
+	if x != nil {
+		return x.OtherId
+	}
+	return ""
+}
+
+type ExcludeRelatedResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Curation      *Curation              `protobuf:"bytes,1,opt,name=curation,proto3" json:"curation,omitempty"`
+	Related       []*v1.RelatedStory     `protobuf:"bytes,2,rep,name=related,proto3" json:"related,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExcludeRelatedResponse) Reset() {
+	*x = ExcludeRelatedResponse{}
+	mi := &file_newsroom_linking_v1_linking_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExcludeRelatedResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExcludeRelatedResponse) ProtoMessage() {}
+
+func (x *ExcludeRelatedResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_newsroom_linking_v1_linking_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExcludeRelatedResponse.ProtoReflect.Descriptor instead.
+func (*ExcludeRelatedResponse) Descriptor() ([]byte, []int) {
+	return file_newsroom_linking_v1_linking_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ExcludeRelatedResponse) GetCuration() *Curation {
+	if x != nil {
+		return x.Curation
+	}
+	return nil
+}
+
+func (x *ExcludeRelatedResponse) GetRelated() []*v1.RelatedStory {
+	if x != nil {
+		return x.Related
+	}
+	return nil
+}
+
+type UnexcludeRelatedRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ArticleId     string                 `protobuf:"bytes,1,opt,name=article_id,json=articleId,proto3" json:"article_id,omitempty"`
+	OtherId       string                 `protobuf:"bytes,2,opt,name=other_id,json=otherId,proto3" json:"other_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnexcludeRelatedRequest) Reset() {
+	*x = UnexcludeRelatedRequest{}
+	mi := &file_newsroom_linking_v1_linking_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnexcludeRelatedRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnexcludeRelatedRequest) ProtoMessage() {}
+
+func (x *UnexcludeRelatedRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_newsroom_linking_v1_linking_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnexcludeRelatedRequest.ProtoReflect.Descriptor instead.
+func (*UnexcludeRelatedRequest) Descriptor() ([]byte, []int) {
+	return file_newsroom_linking_v1_linking_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *UnexcludeRelatedRequest) GetArticleId() string {
+	if x != nil {
+		return x.ArticleId
+	}
+	return ""
+}
+
+func (x *UnexcludeRelatedRequest) GetOtherId() string {
+	if x != nil {
+		return x.OtherId
+	}
+	return ""
+}
+
+type UnexcludeRelatedResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Curation      *Curation              `protobuf:"bytes,1,opt,name=curation,proto3" json:"curation,omitempty"`
+	Related       []*v1.RelatedStory     `protobuf:"bytes,2,rep,name=related,proto3" json:"related,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnexcludeRelatedResponse) Reset() {
+	*x = UnexcludeRelatedResponse{}
+	mi := &file_newsroom_linking_v1_linking_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnexcludeRelatedResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnexcludeRelatedResponse) ProtoMessage() {}
+
+func (x *UnexcludeRelatedResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_newsroom_linking_v1_linking_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnexcludeRelatedResponse.ProtoReflect.Descriptor instead.
+func (*UnexcludeRelatedResponse) Descriptor() ([]byte, []int) {
+	return file_newsroom_linking_v1_linking_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *UnexcludeRelatedResponse) GetCuration() *Curation {
+	if x != nil {
+		return x.Curation
+	}
+	return nil
+}
+
+func (x *UnexcludeRelatedResponse) GetRelated() []*v1.RelatedStory {
+	if x != nil {
+		return x.Related
+	}
+	return nil
+}
+
+type SuggestRelatedRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The draft: headline, dek, summary, body and tags are read; id, if
+	// set, keeps the draft's own published version out of the list.
+	Article *v1.Article `protobuf:"bytes,1,opt,name=article,proto3" json:"article,omitempty"`
+	// At most this many (default 5, at most 20).
+	Limit         int32 `protobuf:"varint,2,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SuggestRelatedRequest) Reset() {
+	*x = SuggestRelatedRequest{}
+	mi := &file_newsroom_linking_v1_linking_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SuggestRelatedRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SuggestRelatedRequest) ProtoMessage() {}
+
+func (x *SuggestRelatedRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_newsroom_linking_v1_linking_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SuggestRelatedRequest.ProtoReflect.Descriptor instead.
+func (*SuggestRelatedRequest) Descriptor() ([]byte, []int) {
+	return file_newsroom_linking_v1_linking_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *SuggestRelatedRequest) GetArticle() *v1.Article {
+	if x != nil {
+		return x.Article
+	}
+	return nil
+}
+
+func (x *SuggestRelatedRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+type SuggestRelatedResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Related       []*v1.RelatedStory     `protobuf:"bytes,1,rep,name=related,proto3" json:"related,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SuggestRelatedResponse) Reset() {
+	*x = SuggestRelatedResponse{}
+	mi := &file_newsroom_linking_v1_linking_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SuggestRelatedResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SuggestRelatedResponse) ProtoMessage() {}
+
+func (x *SuggestRelatedResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_newsroom_linking_v1_linking_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SuggestRelatedResponse.ProtoReflect.Descriptor instead.
+func (*SuggestRelatedResponse) Descriptor() ([]byte, []int) {
+	return file_newsroom_linking_v1_linking_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *SuggestRelatedResponse) GetRelated() []*v1.RelatedStory {
+	if x != nil {
+		return x.Related
+	}
+	return nil
+}
+
 var File_newsroom_linking_v1_linking_proto protoreflect.FileDescriptor
 
 const file_newsroom_linking_v1_linking_proto_rawDesc = "" +
@@ -131,10 +710,54 @@ const file_newsroom_linking_v1_linking_proto_rawDesc = "" +
 	"article_id\x18\x01 \x01(\tR\tarticleId\x12\x14\n" +
 	"\x05limit\x18\x02 \x01(\x05R\x05limit\"Q\n" +
 	"\x12GetRelatedResponse\x12;\n" +
-	"\arelated\x18\x01 \x03(\v2!.newsroom.article.v1.RelatedStoryR\arelated2o\n" +
+	"\arelated\x18\x01 \x03(\v2!.newsroom.article.v1.RelatedStoryR\arelated\"]\n" +
+	"\bCuration\x12\x1d\n" +
+	"\n" +
+	"article_id\x18\x01 \x01(\tR\tarticleId\x12\x16\n" +
+	"\x06pinned\x18\x02 \x03(\tR\x06pinned\x12\x1a\n" +
+	"\bexcluded\x18\x03 \x03(\tR\bexcluded\"M\n" +
+	"\x11PinRelatedRequest\x12\x1d\n" +
+	"\n" +
+	"article_id\x18\x01 \x01(\tR\tarticleId\x12\x19\n" +
+	"\bother_id\x18\x02 \x01(\tR\aotherId\"\x8c\x01\n" +
+	"\x12PinRelatedResponse\x129\n" +
+	"\bcuration\x18\x01 \x01(\v2\x1d.newsroom.linking.v1.CurationR\bcuration\x12;\n" +
+	"\arelated\x18\x02 \x03(\v2!.newsroom.article.v1.RelatedStoryR\arelated\"O\n" +
+	"\x13UnpinRelatedRequest\x12\x1d\n" +
+	"\n" +
+	"article_id\x18\x01 \x01(\tR\tarticleId\x12\x19\n" +
+	"\bother_id\x18\x02 \x01(\tR\aotherId\"\x8e\x01\n" +
+	"\x14UnpinRelatedResponse\x129\n" +
+	"\bcuration\x18\x01 \x01(\v2\x1d.newsroom.linking.v1.CurationR\bcuration\x12;\n" +
+	"\arelated\x18\x02 \x03(\v2!.newsroom.article.v1.RelatedStoryR\arelated\"Q\n" +
+	"\x15ExcludeRelatedRequest\x12\x1d\n" +
+	"\n" +
+	"article_id\x18\x01 \x01(\tR\tarticleId\x12\x19\n" +
+	"\bother_id\x18\x02 \x01(\tR\aotherId\"\x90\x01\n" +
+	"\x16ExcludeRelatedResponse\x129\n" +
+	"\bcuration\x18\x01 \x01(\v2\x1d.newsroom.linking.v1.CurationR\bcuration\x12;\n" +
+	"\arelated\x18\x02 \x03(\v2!.newsroom.article.v1.RelatedStoryR\arelated\"S\n" +
+	"\x17UnexcludeRelatedRequest\x12\x1d\n" +
+	"\n" +
+	"article_id\x18\x01 \x01(\tR\tarticleId\x12\x19\n" +
+	"\bother_id\x18\x02 \x01(\tR\aotherId\"\x92\x01\n" +
+	"\x18UnexcludeRelatedResponse\x129\n" +
+	"\bcuration\x18\x01 \x01(\v2\x1d.newsroom.linking.v1.CurationR\bcuration\x12;\n" +
+	"\arelated\x18\x02 \x03(\v2!.newsroom.article.v1.RelatedStoryR\arelated\"e\n" +
+	"\x15SuggestRelatedRequest\x126\n" +
+	"\aarticle\x18\x01 \x01(\v2\x1c.newsroom.article.v1.ArticleR\aarticle\x12\x14\n" +
+	"\x05limit\x18\x02 \x01(\x05R\x05limit\"U\n" +
+	"\x16SuggestRelatedResponse\x12;\n" +
+	"\arelated\x18\x01 \x03(\v2!.newsroom.article.v1.RelatedStoryR\arelated2\xfa\x04\n" +
 	"\x0eLinkingService\x12]\n" +
 	"\n" +
-	"GetRelated\x12&.newsroom.linking.v1.GetRelatedRequest\x1a'.newsroom.linking.v1.GetRelatedResponseB\xc5\x01\n" +
+	"GetRelated\x12&.newsroom.linking.v1.GetRelatedRequest\x1a'.newsroom.linking.v1.GetRelatedResponse\x12]\n" +
+	"\n" +
+	"PinRelated\x12&.newsroom.linking.v1.PinRelatedRequest\x1a'.newsroom.linking.v1.PinRelatedResponse\x12c\n" +
+	"\fUnpinRelated\x12(.newsroom.linking.v1.UnpinRelatedRequest\x1a).newsroom.linking.v1.UnpinRelatedResponse\x12i\n" +
+	"\x0eExcludeRelated\x12*.newsroom.linking.v1.ExcludeRelatedRequest\x1a+.newsroom.linking.v1.ExcludeRelatedResponse\x12o\n" +
+	"\x10UnexcludeRelated\x12,.newsroom.linking.v1.UnexcludeRelatedRequest\x1a-.newsroom.linking.v1.UnexcludeRelatedResponse\x12i\n" +
+	"\x0eSuggestRelated\x12*.newsroom.linking.v1.SuggestRelatedRequest\x1a+.newsroom.linking.v1.SuggestRelatedResponseB\xc5\x01\n" +
 	"\x17com.newsroom.linking.v1B\fLinkingProtoP\x01Z.newsroom.dev/gen/newsroom/linking/v1;linkingv1\xa2\x02\x03NLX\xaa\x02\x13Newsroom.Linking.V1\xca\x02\x13Newsroom\\Linking\\V1\xe2\x02\x1fNewsroom\\Linking\\V1\\GPBMetadata\xea\x02\x15Newsroom::Linking::V1b\x06proto3"
 
 var (
@@ -149,21 +772,53 @@ func file_newsroom_linking_v1_linking_proto_rawDescGZIP() []byte {
 	return file_newsroom_linking_v1_linking_proto_rawDescData
 }
 
-var file_newsroom_linking_v1_linking_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_newsroom_linking_v1_linking_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_newsroom_linking_v1_linking_proto_goTypes = []any{
-	(*GetRelatedRequest)(nil),  // 0: newsroom.linking.v1.GetRelatedRequest
-	(*GetRelatedResponse)(nil), // 1: newsroom.linking.v1.GetRelatedResponse
-	(*v1.RelatedStory)(nil),    // 2: newsroom.article.v1.RelatedStory
+	(*GetRelatedRequest)(nil),        // 0: newsroom.linking.v1.GetRelatedRequest
+	(*GetRelatedResponse)(nil),       // 1: newsroom.linking.v1.GetRelatedResponse
+	(*Curation)(nil),                 // 2: newsroom.linking.v1.Curation
+	(*PinRelatedRequest)(nil),        // 3: newsroom.linking.v1.PinRelatedRequest
+	(*PinRelatedResponse)(nil),       // 4: newsroom.linking.v1.PinRelatedResponse
+	(*UnpinRelatedRequest)(nil),      // 5: newsroom.linking.v1.UnpinRelatedRequest
+	(*UnpinRelatedResponse)(nil),     // 6: newsroom.linking.v1.UnpinRelatedResponse
+	(*ExcludeRelatedRequest)(nil),    // 7: newsroom.linking.v1.ExcludeRelatedRequest
+	(*ExcludeRelatedResponse)(nil),   // 8: newsroom.linking.v1.ExcludeRelatedResponse
+	(*UnexcludeRelatedRequest)(nil),  // 9: newsroom.linking.v1.UnexcludeRelatedRequest
+	(*UnexcludeRelatedResponse)(nil), // 10: newsroom.linking.v1.UnexcludeRelatedResponse
+	(*SuggestRelatedRequest)(nil),    // 11: newsroom.linking.v1.SuggestRelatedRequest
+	(*SuggestRelatedResponse)(nil),   // 12: newsroom.linking.v1.SuggestRelatedResponse
+	(*v1.RelatedStory)(nil),          // 13: newsroom.article.v1.RelatedStory
+	(*v1.Article)(nil),               // 14: newsroom.article.v1.Article
 }
 var file_newsroom_linking_v1_linking_proto_depIdxs = []int32{
-	2, // 0: newsroom.linking.v1.GetRelatedResponse.related:type_name -> newsroom.article.v1.RelatedStory
-	0, // 1: newsroom.linking.v1.LinkingService.GetRelated:input_type -> newsroom.linking.v1.GetRelatedRequest
-	1, // 2: newsroom.linking.v1.LinkingService.GetRelated:output_type -> newsroom.linking.v1.GetRelatedResponse
-	2, // [2:3] is the sub-list for method output_type
-	1, // [1:2] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	13, // 0: newsroom.linking.v1.GetRelatedResponse.related:type_name -> newsroom.article.v1.RelatedStory
+	2,  // 1: newsroom.linking.v1.PinRelatedResponse.curation:type_name -> newsroom.linking.v1.Curation
+	13, // 2: newsroom.linking.v1.PinRelatedResponse.related:type_name -> newsroom.article.v1.RelatedStory
+	2,  // 3: newsroom.linking.v1.UnpinRelatedResponse.curation:type_name -> newsroom.linking.v1.Curation
+	13, // 4: newsroom.linking.v1.UnpinRelatedResponse.related:type_name -> newsroom.article.v1.RelatedStory
+	2,  // 5: newsroom.linking.v1.ExcludeRelatedResponse.curation:type_name -> newsroom.linking.v1.Curation
+	13, // 6: newsroom.linking.v1.ExcludeRelatedResponse.related:type_name -> newsroom.article.v1.RelatedStory
+	2,  // 7: newsroom.linking.v1.UnexcludeRelatedResponse.curation:type_name -> newsroom.linking.v1.Curation
+	13, // 8: newsroom.linking.v1.UnexcludeRelatedResponse.related:type_name -> newsroom.article.v1.RelatedStory
+	14, // 9: newsroom.linking.v1.SuggestRelatedRequest.article:type_name -> newsroom.article.v1.Article
+	13, // 10: newsroom.linking.v1.SuggestRelatedResponse.related:type_name -> newsroom.article.v1.RelatedStory
+	0,  // 11: newsroom.linking.v1.LinkingService.GetRelated:input_type -> newsroom.linking.v1.GetRelatedRequest
+	3,  // 12: newsroom.linking.v1.LinkingService.PinRelated:input_type -> newsroom.linking.v1.PinRelatedRequest
+	5,  // 13: newsroom.linking.v1.LinkingService.UnpinRelated:input_type -> newsroom.linking.v1.UnpinRelatedRequest
+	7,  // 14: newsroom.linking.v1.LinkingService.ExcludeRelated:input_type -> newsroom.linking.v1.ExcludeRelatedRequest
+	9,  // 15: newsroom.linking.v1.LinkingService.UnexcludeRelated:input_type -> newsroom.linking.v1.UnexcludeRelatedRequest
+	11, // 16: newsroom.linking.v1.LinkingService.SuggestRelated:input_type -> newsroom.linking.v1.SuggestRelatedRequest
+	1,  // 17: newsroom.linking.v1.LinkingService.GetRelated:output_type -> newsroom.linking.v1.GetRelatedResponse
+	4,  // 18: newsroom.linking.v1.LinkingService.PinRelated:output_type -> newsroom.linking.v1.PinRelatedResponse
+	6,  // 19: newsroom.linking.v1.LinkingService.UnpinRelated:output_type -> newsroom.linking.v1.UnpinRelatedResponse
+	8,  // 20: newsroom.linking.v1.LinkingService.ExcludeRelated:output_type -> newsroom.linking.v1.ExcludeRelatedResponse
+	10, // 21: newsroom.linking.v1.LinkingService.UnexcludeRelated:output_type -> newsroom.linking.v1.UnexcludeRelatedResponse
+	12, // 22: newsroom.linking.v1.LinkingService.SuggestRelated:output_type -> newsroom.linking.v1.SuggestRelatedResponse
+	17, // [17:23] is the sub-list for method output_type
+	11, // [11:17] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_newsroom_linking_v1_linking_proto_init() }
@@ -177,7 +832,7 @@ func file_newsroom_linking_v1_linking_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_newsroom_linking_v1_linking_proto_rawDesc), len(file_newsroom_linking_v1_linking_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -4,7 +4,7 @@
 // - protoc             (unknown)
 // source: newsroom/linking/v1/linking.proto
 
-// Package newsroom.linking.v1 picks the related earlier stories of an article.
+// Package newsroom.linking.v1 picks the related stories of an article.
 
 package linkingv1
 
@@ -21,7 +21,12 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	LinkingService_GetRelated_FullMethodName = "/newsroom.linking.v1.LinkingService/GetRelated"
+	LinkingService_GetRelated_FullMethodName       = "/newsroom.linking.v1.LinkingService/GetRelated"
+	LinkingService_PinRelated_FullMethodName       = "/newsroom.linking.v1.LinkingService/PinRelated"
+	LinkingService_UnpinRelated_FullMethodName     = "/newsroom.linking.v1.LinkingService/UnpinRelated"
+	LinkingService_ExcludeRelated_FullMethodName   = "/newsroom.linking.v1.LinkingService/ExcludeRelated"
+	LinkingService_UnexcludeRelated_FullMethodName = "/newsroom.linking.v1.LinkingService/UnexcludeRelated"
+	LinkingService_SuggestRelated_FullMethodName   = "/newsroom.linking.v1.LinkingService/SuggestRelated"
 )
 
 // LinkingServiceClient is the client API for LinkingService service.
@@ -32,6 +37,19 @@ const (
 type LinkingServiceClient interface {
 	// GetRelated returns the related stories of a published article.
 	GetRelated(ctx context.Context, in *GetRelatedRequest, opts ...grpc.CallOption) (*GetRelatedResponse, error)
+	// PinRelated always shows other_id first in article_id's box (after
+	// stories pinned earlier). Pinning an excluded story un-excludes it.
+	PinRelated(ctx context.Context, in *PinRelatedRequest, opts ...grpc.CallOption) (*PinRelatedResponse, error)
+	// UnpinRelated lets the ranking place other_id again.
+	UnpinRelated(ctx context.Context, in *UnpinRelatedRequest, opts ...grpc.CallOption) (*UnpinRelatedResponse, error)
+	// ExcludeRelated never shows other_id in article_id's box. Excluding a
+	// pinned story unpins it.
+	ExcludeRelated(ctx context.Context, in *ExcludeRelatedRequest, opts ...grpc.CallOption) (*ExcludeRelatedResponse, error)
+	// UnexcludeRelated lets the ranking show other_id again.
+	UnexcludeRelated(ctx context.Context, in *UnexcludeRelatedRequest, opts ...grpc.CallOption) (*UnexcludeRelatedResponse, error)
+	// SuggestRelated ranks the published stories related to a draft's text,
+	// which is not stored.
+	SuggestRelated(ctx context.Context, in *SuggestRelatedRequest, opts ...grpc.CallOption) (*SuggestRelatedResponse, error)
 }
 
 type linkingServiceClient struct {
@@ -52,6 +70,56 @@ func (c *linkingServiceClient) GetRelated(ctx context.Context, in *GetRelatedReq
 	return out, nil
 }
 
+func (c *linkingServiceClient) PinRelated(ctx context.Context, in *PinRelatedRequest, opts ...grpc.CallOption) (*PinRelatedResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PinRelatedResponse)
+	err := c.cc.Invoke(ctx, LinkingService_PinRelated_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *linkingServiceClient) UnpinRelated(ctx context.Context, in *UnpinRelatedRequest, opts ...grpc.CallOption) (*UnpinRelatedResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UnpinRelatedResponse)
+	err := c.cc.Invoke(ctx, LinkingService_UnpinRelated_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *linkingServiceClient) ExcludeRelated(ctx context.Context, in *ExcludeRelatedRequest, opts ...grpc.CallOption) (*ExcludeRelatedResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ExcludeRelatedResponse)
+	err := c.cc.Invoke(ctx, LinkingService_ExcludeRelated_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *linkingServiceClient) UnexcludeRelated(ctx context.Context, in *UnexcludeRelatedRequest, opts ...grpc.CallOption) (*UnexcludeRelatedResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UnexcludeRelatedResponse)
+	err := c.cc.Invoke(ctx, LinkingService_UnexcludeRelated_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *linkingServiceClient) SuggestRelated(ctx context.Context, in *SuggestRelatedRequest, opts ...grpc.CallOption) (*SuggestRelatedResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SuggestRelatedResponse)
+	err := c.cc.Invoke(ctx, LinkingService_SuggestRelated_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // LinkingServiceServer is the server API for LinkingService service.
 // All implementations must embed UnimplementedLinkingServiceServer
 // for forward compatibility.
@@ -60,6 +128,19 @@ func (c *linkingServiceClient) GetRelated(ctx context.Context, in *GetRelatedReq
 type LinkingServiceServer interface {
 	// GetRelated returns the related stories of a published article.
 	GetRelated(context.Context, *GetRelatedRequest) (*GetRelatedResponse, error)
+	// PinRelated always shows other_id first in article_id's box (after
+	// stories pinned earlier). Pinning an excluded story un-excludes it.
+	PinRelated(context.Context, *PinRelatedRequest) (*PinRelatedResponse, error)
+	// UnpinRelated lets the ranking place other_id again.
+	UnpinRelated(context.Context, *UnpinRelatedRequest) (*UnpinRelatedResponse, error)
+	// ExcludeRelated never shows other_id in article_id's box. Excluding a
+	// pinned story unpins it.
+	ExcludeRelated(context.Context, *ExcludeRelatedRequest) (*ExcludeRelatedResponse, error)
+	// UnexcludeRelated lets the ranking show other_id again.
+	UnexcludeRelated(context.Context, *UnexcludeRelatedRequest) (*UnexcludeRelatedResponse, error)
+	// SuggestRelated ranks the published stories related to a draft's text,
+	// which is not stored.
+	SuggestRelated(context.Context, *SuggestRelatedRequest) (*SuggestRelatedResponse, error)
 	mustEmbedUnimplementedLinkingServiceServer()
 }
 
@@ -72,6 +153,21 @@ type UnimplementedLinkingServiceServer struct{}
 
 func (UnimplementedLinkingServiceServer) GetRelated(context.Context, *GetRelatedRequest) (*GetRelatedResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetRelated not implemented")
+}
+func (UnimplementedLinkingServiceServer) PinRelated(context.Context, *PinRelatedRequest) (*PinRelatedResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PinRelated not implemented")
+}
+func (UnimplementedLinkingServiceServer) UnpinRelated(context.Context, *UnpinRelatedRequest) (*UnpinRelatedResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UnpinRelated not implemented")
+}
+func (UnimplementedLinkingServiceServer) ExcludeRelated(context.Context, *ExcludeRelatedRequest) (*ExcludeRelatedResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExcludeRelated not implemented")
+}
+func (UnimplementedLinkingServiceServer) UnexcludeRelated(context.Context, *UnexcludeRelatedRequest) (*UnexcludeRelatedResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UnexcludeRelated not implemented")
+}
+func (UnimplementedLinkingServiceServer) SuggestRelated(context.Context, *SuggestRelatedRequest) (*SuggestRelatedResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SuggestRelated not implemented")
 }
 func (UnimplementedLinkingServiceServer) mustEmbedUnimplementedLinkingServiceServer() {}
 func (UnimplementedLinkingServiceServer) testEmbeddedByValue()                        {}
@@ -112,6 +208,96 @@ func _LinkingService_GetRelated_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _LinkingService_PinRelated_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PinRelatedRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LinkingServiceServer).PinRelated(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LinkingService_PinRelated_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LinkingServiceServer).PinRelated(ctx, req.(*PinRelatedRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LinkingService_UnpinRelated_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UnpinRelatedRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LinkingServiceServer).UnpinRelated(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LinkingService_UnpinRelated_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LinkingServiceServer).UnpinRelated(ctx, req.(*UnpinRelatedRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LinkingService_ExcludeRelated_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExcludeRelatedRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LinkingServiceServer).ExcludeRelated(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LinkingService_ExcludeRelated_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LinkingServiceServer).ExcludeRelated(ctx, req.(*ExcludeRelatedRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LinkingService_UnexcludeRelated_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UnexcludeRelatedRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LinkingServiceServer).UnexcludeRelated(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LinkingService_UnexcludeRelated_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LinkingServiceServer).UnexcludeRelated(ctx, req.(*UnexcludeRelatedRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LinkingService_SuggestRelated_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SuggestRelatedRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LinkingServiceServer).SuggestRelated(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LinkingService_SuggestRelated_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LinkingServiceServer).SuggestRelated(ctx, req.(*SuggestRelatedRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // LinkingService_ServiceDesc is the grpc.ServiceDesc for LinkingService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -122,6 +308,26 @@ var LinkingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetRelated",
 			Handler:    _LinkingService_GetRelated_Handler,
+		},
+		{
+			MethodName: "PinRelated",
+			Handler:    _LinkingService_PinRelated_Handler,
+		},
+		{
+			MethodName: "UnpinRelated",
+			Handler:    _LinkingService_UnpinRelated_Handler,
+		},
+		{
+			MethodName: "ExcludeRelated",
+			Handler:    _LinkingService_ExcludeRelated_Handler,
+		},
+		{
+			MethodName: "UnexcludeRelated",
+			Handler:    _LinkingService_UnexcludeRelated_Handler,
+		},
+		{
+			MethodName: "SuggestRelated",
+			Handler:    _LinkingService_SuggestRelated_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -1,0 +1,69 @@
+// Command relatedeval runs the related-stories quality benchmark on
+// Reuters-21578 and prints P@10, nDCG@10 and MRR@10 of the plain BM25
+// MoreLikeThis baseline and of the full ranking, under two relevance
+// rules: the candidate shares a topic with the query, and, stricter, it
+// shares a topic and a place. See docs/benchmarks.md for the protocol.
+//
+//	go run ./services/linking/cmd/relatedeval [-data DIR] [-split TEST|TRAIN]
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"newsroom.dev/services/linking/index"
+	"newsroom.dev/services/linking/internal/reuters"
+)
+
+func main() {
+	data := flag.String("data", reuters.DefaultDir(), "directory holding reut2-*.sgm")
+	split := flag.String("split", "TEST", "ModApte split whose stories are the queries (TRAIN to tune)")
+	ablate := flag.Bool("ablate", false, "also run the full ranking without each of its parts")
+	flag.Parse()
+	start := time.Now()
+	stories, err := reuters.Load(*data)
+	if errors.Is(err, reuters.ErrMissing) {
+		fmt.Fprintf(os.Stderr, "relatedeval: %v\nThe collection is not in the repository (research use only); pass -data DIR.\n", err)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "relatedeval:", err)
+		os.Exit(1)
+	}
+	b := reuters.NewBench(stories, index.DefaultConfig())
+	queries := b.Queries(*split)
+	fmt.Printf("Reuters-21578 from %s: %d stories, %d indexed (with a body), %d %s queries; loaded and indexed in %v\n\n",
+		*data, len(stories), b.Index.Len(), len(queries), *split, time.Since(start).Round(time.Millisecond))
+	rankings := []index.Ranking{index.BM25Baseline, index.Full}
+	if *ablate {
+		rankings = append(rankings, ablations()...)
+	}
+	fmt.Println("| ranking | queries | P@10 | nDCG@10 | MRR@10 | queries (topic+place) | P@10 | nDCG@10 | MRR@10 |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|")
+	for _, r := range rankings {
+		res := b.Run(queries, r)
+		t, p := res.Topic, res.TopicPlace
+		fmt.Printf("| %s | %d | %.3f | %.3f | %.3f | %d | %.3f | %.3f | %.3f |\n",
+			r.Name, t.Queries, t.P10, t.NDCG10, t.MRR10, p.Queries, p.P10, p.NDCG10, p.MRR10)
+	}
+}
+
+// ablations are the full ranking without one of its parts each.
+func ablations() []index.Ranking {
+	var out []index.Ranking
+	add := func(name string, f func(*index.Ranking)) {
+		r := index.Full
+		r.Name = "full " + name
+		f(&r)
+		out = append(out, r)
+	}
+	add("− entities", func(r *index.Ranking) { r.Entities = 0 })
+	add("− recency", func(r *index.Ranking) { r.HalfLife = 0 })
+	add("− near-dup collapse", func(r *index.Ranking) { r.NearDup = 0 })
+	add("− max df", func(r *index.Ranking) { r.MaxDF = 0 })
+	add("− normalisation", func(r *index.Ranking) { r.Normalize = false; r.Entities, r.Tags = 0, 0 })
+	return out
+}

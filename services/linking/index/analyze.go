@@ -1,0 +1,219 @@
+package index
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Config is how stories are indexed. It is fixed for the life of an index
+// (a snapshot records it); how they are ranked is a Ranking, chosen per
+// query.
+type Config struct {
+	// Field weights: a word in the headline says more about the topic
+	// than one in the body. Each occurrence adds its field's weight to the
+	// term's frequency.
+	HeadlineWeight, DekWeight, SummaryWeight, BodyWeight, TagWeight int
+	// Stem folds plurals onto the singular (Harman's S stemmer).
+	Stem bool
+	// SignatureTerms is how many of a story's terms, by tf-idf when it is
+	// indexed, the index keeps to build the story's own query later.
+	SignatureTerms int
+}
+
+// DefaultConfig is the configuration the service uses.
+func DefaultConfig() Config {
+	return Config{HeadlineWeight: 3, DekWeight: 2, SummaryWeight: 1, BodyWeight: 1, TagWeight: 2, Stem: true, SignatureTerms: 40}
+}
+
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.HeadlineWeight <= 0 && c.DekWeight <= 0 && c.SummaryWeight <= 0 && c.BodyWeight <= 0 {
+		c.HeadlineWeight, c.DekWeight, c.SummaryWeight, c.BodyWeight, c.TagWeight, c.Stem = d.HeadlineWeight, d.DekWeight, d.SummaryWeight, d.BodyWeight, d.TagWeight, d.Stem
+	}
+	if c.SignatureTerms <= 0 {
+		c.SignatureTerms = d.SignatureTerms
+	}
+	return c
+}
+
+// Doc is a published story as the index takes it. Of what it gives, the
+// index keeps only the terms, tags and entities it ranks by, and the ID,
+// Headline, URL, PublishedAt and Revision it returns; Get and Hit carry
+// only those.
+type Doc struct {
+	ID          string
+	Headline    string
+	Dek         string
+	Summary     string
+	Body        string
+	Tags        []string
+	Desk        string
+	URL         string
+	PublishedAt time.Time
+	// Revision is the article revision indexed, kept for the caller.
+	Revision int64
+}
+
+// Prepared is a story analysed for the index: the costly part of adding
+// it, which needs no lock, so a bulk load can prepare stories in parallel
+// and add them in order.
+type Prepared struct {
+	doc    Doc // ID, Headline, URL, PublishedAt, Revision
+	terms  []string
+	hashes []uint64
+	tfs    []uint16
+	length uint32
+	ents   []string // sorted, unique
+	tags   []string // sorted, unique
+	sim    uint64
+	// Resolved against the index by Prepare, under its read lock (terms
+	// are never removed, so an id found stays right):
+	tids []uint32 // term ids, noTerm for terms new to the index
+	sig  []int32  // the terms of the signature, by index
+}
+
+const noTerm = ^uint32(0)
+
+// ID is the prepared story's id.
+func (p *Prepared) ID() string { return p.doc.ID }
+
+// analyzer holds the scratch space of one analysis.
+type analyzer struct {
+	words []word
+	slots []int32 // open addressing over Prepared.terms: index+1
+	seq   []uint64
+	ent   entityScratch
+}
+
+var analyzers = sync.Pool{New: func() any { return &analyzer{slots: make([]int32, 1024)} }}
+
+// prepare analyses d.
+func prepare(cfg *Config, d Doc) *Prepared {
+	a := analyzers.Get().(*analyzer)
+	defer analyzers.Put(a)
+	clear(a.slots)
+	a.seq = a.seq[:0]
+	a.ent.reset()
+	p := &Prepared{doc: Doc{ID: d.ID, Headline: d.Headline, URL: d.URL, PublishedAt: d.PublishedAt, Revision: d.Revision}}
+	for _, f := range [...]struct {
+		text   string
+		weight int
+	}{{d.Headline, cfg.HeadlineWeight}, {d.Dek, cfg.DekWeight}, {d.Summary, cfg.SummaryWeight}, {d.Body, cfg.BodyWeight}} {
+		if f.text == "" {
+			continue
+		}
+		a.words = splitWords(f.text, a.words[:0])
+		a.ent.field(a.words)
+		if f.weight <= 0 {
+			continue
+		}
+		for _, w := range a.words {
+			t := w.term
+			if isStop(t) {
+				continue
+			}
+			if cfg.Stem {
+				t = stem(t)
+			}
+			h := hashString(t)
+			a.count(p, t, h, f.weight)
+			a.seq = append(a.seq, h)
+		}
+	}
+	for _, tag := range d.Tags {
+		if n := normName(tag); n != "" && !slices.Contains(p.tags, n) {
+			p.tags = append(p.tags, n)
+		}
+		if cfg.TagWeight <= 0 {
+			continue
+		}
+		for _, t := range Tokens(tag) {
+			if cfg.Stem {
+				t = stem(t)
+			}
+			a.count(p, t, hashString(t), cfg.TagWeight)
+		}
+	}
+	slices.Sort(p.tags)
+	p.ents = a.ent.finish(nil)
+	slices.Sort(p.ents)
+	p.sim = simhash(a.seq)
+	return p
+}
+
+// count adds weight to term t's frequency.
+func (a *analyzer) count(p *Prepared, t string, h uint64, weight int) {
+	p.length += uint32(weight)
+	if len(p.terms)*2 >= len(a.slots) {
+		a.slots = make([]int32, len(a.slots)*2)
+		mask := uint64(len(a.slots) - 1)
+		for i, h := range p.hashes {
+			j := h & mask
+			for a.slots[j] != 0 {
+				j = (j + 1) & mask
+			}
+			a.slots[j] = int32(i + 1)
+		}
+	}
+	mask := uint64(len(a.slots) - 1)
+	j := h & mask
+	for {
+		v := a.slots[j]
+		if v == 0 {
+			break
+		}
+		if i := v - 1; p.hashes[i] == h && p.terms[i] == t {
+			p.tfs[i] = uint16(min(int(p.tfs[i])+weight, 65535))
+			return
+		}
+		j = (j + 1) & mask
+	}
+	a.slots[j] = int32(len(p.terms) + 1)
+	p.terms = append(p.terms, t)
+	p.hashes = append(p.hashes, h)
+	p.tfs = append(p.tfs, uint16(min(weight, 65535)))
+}
+
+// simhash is Charikar's SimHash of a story's word 3-shingles: stories
+// that share most of their shingles get fingerprints a few bits apart.
+func simhash(seq []uint64) uint64 {
+	if len(seq) == 0 {
+		return 0
+	}
+	var bits [64]int32
+	n := int32(0)
+	add := func(h uint64) {
+		n++
+		for b := range 64 {
+			bits[b] += int32(h >> b & 1)
+		}
+	}
+	if len(seq) < 3 {
+		for _, h := range seq {
+			add(h)
+		}
+	} else {
+		for i := 2; i < len(seq); i++ {
+			add(mix(seq[i-2] ^ seq[i-1]<<21 ^ seq[i-1]>>43 ^ seq[i]<<42 ^ seq[i]>>22))
+		}
+	}
+	var out uint64
+	for b := range 64 {
+		if bits[b]*2 > n {
+			out |= 1 << b
+		}
+	}
+	return out
+}
+
+// Entities returns the named entities the index finds in d, normalised,
+// sorted: what stories are compared by besides their words and tags.
+func Entities(d Doc) []string {
+	cfg := DefaultConfig()
+	return prepare(&cfg, d).ents
+}
+
+// normTag is the normal form of a tag.
+func normTag(t string) string { return normName(strings.TrimSpace(t)) }

@@ -1,0 +1,116 @@
+package index
+
+// hashString is FNV-1a finished with splitmix64's mixer: deterministic
+// across processes (snapshots and SimHash fingerprints depend on it) and
+// well spread in every bit.
+func hashString(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return mix(h)
+}
+
+func hashBytes(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return mix(h)
+}
+
+func mix(h uint64) uint64 {
+	h ^= h >> 30
+	h *= 0xbf58476d1ce4e5b9
+	h ^= h >> 27
+	h *= 0x94d049bb133111eb
+	h ^= h >> 31
+	return h
+}
+
+// interner maps strings to dense ids 0, 1, 2… The strings live end to end
+// in one byte arena and the hash table holds ids, so a million strings cost
+// their bytes plus about 12 bytes each, in three pointer-free slices the
+// garbage collector never scans. Strings are never removed.
+type interner struct {
+	arena []byte
+	ends  []uint32 // ends[id]: end of string id in arena; it starts at ends[id-1]
+	table []uint32 // open addressing, linear probing: 0 empty, else id+1
+}
+
+func (in *interner) len() int { return len(in.ends) }
+
+func (in *interner) bytes(id uint32) []byte {
+	start := uint32(0)
+	if id > 0 {
+		start = in.ends[id-1]
+	}
+	return in.arena[start:in.ends[id]]
+}
+
+// str returns a copy of string id, safe to keep.
+func (in *interner) str(id uint32) string { return string(in.bytes(id)) }
+
+func (in *interner) lookup(s string) (uint32, bool) { return in.find(s, hashString(s)) }
+
+func (in *interner) find(s string, h uint64) (uint32, bool) {
+	if len(in.table) == 0 {
+		return 0, false
+	}
+	mask := uint64(len(in.table) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		v := in.table[i]
+		if v == 0 {
+			return 0, false
+		}
+		if string(in.bytes(v-1)) == s {
+			return v - 1, true
+		}
+	}
+}
+
+// intern returns the id of s (whose hash is h), adding it if new.
+func (in *interner) intern(s string, h uint64) uint32 {
+	if id, ok := in.find(s, h); ok {
+		return id
+	}
+	if (len(in.ends)+1)*2 > len(in.table) {
+		in.grow()
+	}
+	id := uint32(len(in.ends))
+	in.arena = append(in.arena, s...)
+	in.ends = append(in.ends, uint32(len(in.arena)))
+	in.place(id, h)
+	return id
+}
+
+func (in *interner) place(id uint32, h uint64) {
+	mask := uint64(len(in.table) - 1)
+	i := h & mask
+	for in.table[i] != 0 {
+		i = (i + 1) & mask
+	}
+	in.table[i] = id + 1
+}
+
+func (in *interner) grow() {
+	n := max(64, len(in.table)*2)
+	in.table = make([]uint32, n)
+	for id := range in.ends {
+		in.place(uint32(id), hashBytes(in.bytes(uint32(id))))
+	}
+}
+
+// rebuild recomputes the table after arena and ends were loaded.
+func (in *interner) rebuild() {
+	n := 64
+	for n < len(in.ends)*2+2 {
+		n *= 2
+	}
+	in.table = make([]uint32, n)
+	for id := range in.ends {
+		in.place(uint32(id), hashBytes(in.bytes(uint32(id))))
+	}
+}

@@ -1,0 +1,686 @@
+package index
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Query asks for the stories most related to one story.
+type Query struct {
+	// ID is the story: an indexed one, whose query is built from the
+	// terms the index kept of it, unless Doc is set. It is never a
+	// candidate.
+	ID string
+	// Doc, if set, is the story's text, used instead (a draft, say; it
+	// need not be indexed).
+	Doc *Doc
+	// K is how many stories to return.
+	K int
+	// Before, if set, limits the candidates to stories published strictly
+	// before it...
+	Before time.Time
+	// ...and those in Allow, whenever they were published.
+	Allow []string
+	// Exclude are never candidates.
+	Exclude []string
+	// Ranking, if set, replaces the index's.
+	Ranking *Ranking
+}
+
+// Hit is a related story and its score. Its Doc carries only what Get
+// returns.
+type Hit struct {
+	Doc   Doc
+	Score float64
+}
+
+// Related returns up to k stories most related to d, best first, among
+// those published strictly before before (any time if before is zero),
+// never d itself. d need not be indexed: its text makes the query.
+func (x *Index) Related(d Doc, k int, before time.Time) []Hit {
+	return x.Search(Query{ID: d.ID, Doc: &d, K: k, Before: before})
+}
+
+// RelatedTo is Related for an indexed story, from the terms the index
+// kept of it; it returns nil if id is not indexed.
+func (x *Index) RelatedTo(id string, k int, before time.Time) []Hit {
+	return x.Search(Query{ID: id, K: k, Before: before})
+}
+
+// Search answers q.
+func (x *Index) Search(q Query) []Hit {
+	if q.K <= 0 {
+		return nil
+	}
+	r := x.ranking(q.Ranking)
+	var p *Prepared
+	if q.Doc != nil {
+		p = x.Prepare(*q.Doc) // before taking the lock
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var qq *query
+	self, indexed := x.docOf(q.ID)
+	switch {
+	case p != nil:
+		skip := int64(-1)
+		if indexed {
+			skip = int64(self)
+		}
+		qq = x.queryOfPrepared(p, &r, skip)
+	case indexed:
+		qq = x.queryOf(self, &r)
+	default:
+		return nil
+	}
+	f := filter{self: qq.doc, before: math.MaxInt64}
+	if !q.Before.IsZero() {
+		f.before = q.Before.UnixNano()
+	}
+	f.allow = x.docNums(q.Allow)
+	f.exclude = x.docNums(q.Exclude)
+	pool := q.K
+	if r.reranks() {
+		pool = max(q.K+8, r.Pool)
+	}
+	top := x.rerank(qq, x.candidates(qq, &f, pool), q.K)
+	if r.Feedback > 0 && len(top) > 0 {
+		qq = x.expand(qq, top[:min(r.Feedback, len(top))])
+		top = x.rerank(qq, x.candidates(qq, &f, pool), q.K)
+	}
+	return x.hits(top)
+}
+
+func (x *Index) ranking(r *Ranking) Ranking {
+	if r == nil {
+		r = &x.Ranking
+		if x.QueryTerms > 0 {
+			c := *r
+			c.QueryTerms = x.QueryTerms
+			r = &c
+		}
+	}
+	return r.withDefaults()
+}
+
+func (x *Index) docNums(ids []string) []uint32 {
+	var out []uint32
+	for _, id := range ids {
+		if d, ok := x.docOf(id); ok {
+			out = append(out, d)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (x *Index) hits(cs []cand) []Hit {
+	out := make([]Hit, len(cs))
+	for i, c := range cs {
+		out[i] = Hit{Doc: x.doc(c.doc), Score: c.score}
+	}
+	return out
+}
+
+// query is a story's query, ready to run.
+type query struct {
+	r     *Ranking
+	terms []qterm
+	self  float64 // the story's BM25 score against its own query
+	ents  []feat
+	tags  []feat
+	entW  float64 // sum of the entities' idf
+	tagW  float64
+	pub   int64
+	sim   uint64
+	text  bool  // the story has text, so sim means something
+	doc   int64 // the story's document number, -1 if not indexed
+	avg   float64
+}
+
+type qterm struct {
+	shared bool // other stories have it
+	tid    uint32
+	qtf    float64
+	idf    float64
+	score  float64
+	w      float64 // boost × idf
+}
+
+type feat struct {
+	id  uint32
+	idf float64
+}
+
+// queryOf builds the query of indexed document doc from its signature.
+func (x *Index) queryOf(doc uint32, r *Ranking) *query {
+	q := &query{r: r, pub: x.dPub[doc], sim: x.dSim[doc], text: x.dLen[doc] > 0, doc: int64(doc)}
+	tids, tf8 := x.signature(doc)
+	tfs := make([]uint16, len(tf8))
+	for i, f := range tf8 {
+		tfs[i] = uint16(f)
+	}
+	x.selectTerms(q, tids, tfs, func(uint32) bool { return true }, x.dLen[doc])
+	ents, tags := x.features(doc)
+	q.ents, q.entW = x.featWeights(ents)
+	q.tags, q.tagW = x.featWeights(tags)
+	return q
+}
+
+// queryOfPrepared builds the query of a story from its text. skip is the
+// document number of an indexed version of it (-1 if none), which the
+// terms' document frequencies must not count.
+func (x *Index) queryOfPrepared(p *Prepared, r *Ranking, skip int64) *query {
+	q := &query{r: r, pub: p.doc.PublishedAt.UnixNano(), sim: p.sim, text: p.length > 0, doc: skip}
+	tids := make([]uint32, 0, len(p.terms))
+	tfs := make([]uint16, 0, len(p.terms))
+	for i, t := range p.terms {
+		if tid, ok := x.terms.find(t, p.hashes[i]); ok && x.post[tid].n > 0 {
+			tids = append(tids, tid)
+			tfs = append(tfs, p.tfs[i])
+		}
+	}
+	x.selectTerms(q, tids, tfs, func(tid uint32) bool {
+		return skip >= 0 && !x.isDead(uint32(skip)) && x.post[tid].tfOf(uint32(skip)) > 0
+	}, p.length)
+	var ids []uint32
+	for _, e := range p.ents {
+		if f, ok := x.feats.lookup(e); ok {
+			ids = append(ids, f)
+		}
+	}
+	slices.Sort(ids)
+	q.ents, q.entW = x.featWeights(ids)
+	ids = nil
+	for _, t := range p.tags {
+		if f, ok := x.feats.lookup("#" + t); ok {
+			ids = append(ids, f)
+		}
+	}
+	slices.Sort(ids)
+	q.tags, q.tagW = x.featWeights(ids)
+	return q
+}
+
+func (x *Index) featWeights(ids []uint32) ([]feat, float64) {
+	out := make([]feat, len(ids))
+	sum := 0.0
+	for i, id := range ids {
+		w := x.idf(int(x.featDF[id]))
+		out[i] = feat{id, w}
+		sum += w
+	}
+	return out, sum
+}
+
+// selectTerms picks the query's terms among the story's (tids, with
+// frequencies tfs) as MoreLikeThis does. own reports whether the story's
+// indexed copy has the term, so its document frequency counts it.
+func (x *Index) selectTerms(q *query, tids []uint32, tfs []uint16, own func(uint32) bool, selfLen uint32) {
+	r := q.r
+	if x.live == 0 {
+		return
+	}
+	n := float64(x.live)
+	q.avg = max(float64(x.totalLen)/n, 1)
+	// The story's own score, which normalises the candidates', counts
+	// the terms no other story has too: a candidate that shares little of
+	// what makes the story the story scores low, however small the
+	// archive.
+	all := make([]qterm, 0, len(tids))
+	for i, tid := range tids {
+		if x.post[tid].n == 0 || int(tfs[i]) < r.MinTF || !r.Numbers && allDigits(string(x.terms.bytes(tid))) {
+			continue
+		}
+		df := x.df(tid)
+		others := df
+		if own(tid) {
+			others--
+		}
+		if r.MaxDF > 0 && float64(others) > max(r.MaxDF*n, minMaxDF) {
+			continue
+		}
+		idf := x.idf(max(df, 1))
+		tf := float64(tfs[i])
+		all = append(all, qterm{tid: tid, qtf: tf, idf: idf, score: tf * idf, shared: others >= r.MinShared})
+	}
+	byScore := func(a, b qterm) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.tid, b.tid)
+	}
+	slices.SortFunc(all, byScore)
+	if len(all) == 0 || all[0].score <= 0 {
+		return
+	}
+	top := all[0].score
+	selfNorm := r.K1 * (1 - r.B + r.B*float64(selfLen)/q.avg)
+	cands := make([]qterm, 0, r.QueryTerms)
+	for i := range all {
+		c := all[i]
+		c.w = r.Weight.of(c.idf, c.score/top)
+		if i < r.QueryTerms {
+			q.self += c.w * c.qtf * (r.K1 + 1) / (c.qtf + selfNorm)
+		}
+		if c.shared && len(cands) < r.QueryTerms {
+			cands = append(cands, c)
+		}
+	}
+	q.terms = cands
+}
+
+// minMaxDF keeps MaxDF from dropping the words of a small archive, where
+// every story on a topic is a good share of all.
+const minMaxDF = 20
+
+// expand adds to q the terms that the feedback stories fb (the best
+// first-pass candidates, best first) have most, as relevance feedback
+// does: a story's neighbours say what its topic is better than its own
+// rarest words.
+func (x *Index) expand(q *query, fb []cand) *query {
+	r := q.r
+	ew := map[uint32]float64{}
+	for _, c := range fb {
+		if fb[0].score <= 0 {
+			break
+		}
+		rel := c.score / fb[0].score
+		tids, tfs := x.signature(c.doc)
+		for i, tid := range tids {
+			ew[tid] += rel * float64(tfs[i]) / float64(max(x.dLen[c.doc], 1))
+		}
+	}
+	in := map[uint32]int{}
+	for i, t := range q.terms {
+		in[t.tid] = i
+	}
+	n := float64(x.live)
+	var add []qterm
+	for tid, w := range ew {
+		if _, ok := in[tid]; ok || !r.Numbers && allDigits(string(x.terms.bytes(tid))) {
+			continue
+		}
+		df := x.df(tid)
+		if df-1 < r.MinShared || r.MaxDF > 0 && float64(df) > max(r.MaxDF*n, minMaxDF) {
+			continue
+		}
+		idf := x.idf(df)
+		add = append(add, qterm{tid: tid, idf: idf, score: w * idf})
+	}
+	slices.SortFunc(add, func(a, b qterm) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.tid, b.tid)
+	})
+	add = add[:min(len(add), r.FeedbackTerms)]
+	nq := *q
+	nq.terms = slices.Clone(q.terms)
+	if len(add) == 0 {
+		return &nq
+	}
+	top := add[0].score
+	for _, t := range add {
+		t.w = r.FeedbackWeight * r.Weight.of(t.idf, t.score/top) * (t.score / top)
+		nq.terms = append(nq.terms, t)
+	}
+	return &nq
+}
+
+// filter says which documents are candidates.
+type filter struct {
+	self    int64
+	before  int64
+	allow   []uint32
+	exclude []uint32
+}
+
+func (x *Index) eligible(d uint32, f *filter) bool {
+	if x.isDead(d) || int64(d) == f.self {
+		return false
+	}
+	if len(f.exclude) > 0 {
+		if _, found := slices.BinarySearch(f.exclude, d); found {
+			return false
+		}
+	}
+	if x.dPub[d] < f.before {
+		return true
+	}
+	_, found := slices.BinarySearch(f.allow, d)
+	return found
+}
+
+// cand is a candidate and its scores.
+type cand struct {
+	doc   uint32
+	raw   float64 // BM25
+	s1    float64 // BM25 × decay: what the pool is chosen by
+	score float64 // final
+}
+
+var cursorPool = sync.Pool{New: func() any { return new([]cursor) }}
+
+// candidates returns the pool best documents by BM25 (times the recency
+// decay, if the ranking has one), in no order. It is MaxScore (Turtle and
+// Flood): the query's lists are sorted by their score upper bound; once
+// the pool is full, the lists whose upper bounds together cannot lift a
+// document above the pool's worst are "non-essential": documents are
+// taken only from the other lists, and the non-essential ones are probed
+// by skipping, best first, only while the document can still make it.
+func (x *Index) candidates(q *query, f *filter, pool int) []cand {
+	if len(q.terms) == 0 || pool <= 0 {
+		return nil
+	}
+	r := q.r
+	cp := cursorPool.Get().(*[]cursor)
+	defer cursorPool.Put(cp)
+	if cap(*cp) < len(q.terms) {
+		*cp = make([]cursor, len(q.terms))
+	}
+	cs := (*cp)[:len(q.terms)]
+	for i, t := range q.terms {
+		c := &cs[i]
+		l := &x.post[t.tid]
+		c.init(l)
+		c.w = t.w
+		maxTF := float64(l.maxTF)
+		c.ub = t.w * maxTF * (r.K1 + 1) / (maxTF + r.K1*(1-r.B+r.B*float64(l.minLen)/q.avg))
+	}
+	// Probe-only lists first, then by upper bound; the essential lists
+	// start after the probe-only ones.
+	common := uint32(math.MaxUint32)
+	if r.CommonPostings > 0 {
+		common = uint32(r.CommonPostings)
+	}
+	slices.SortFunc(cs, func(a, b cursor) int {
+		ac, bc := a.l.n > common, b.l.n > common
+		if ac != bc {
+			if ac {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a.ub, b.ub)
+	})
+	forced := 0
+	for forced < len(cs) && cs[forced].l.n > common {
+		forced++
+	}
+	if forced == len(cs) {
+		forced = 0 // all common: nothing would be found
+	}
+	prefix := make([]float64, len(cs))
+	sum := 0.0
+	for i := range cs {
+		sum += cs[i].ub
+		prefix[i] = sum
+	}
+	decay := r.HalfLife > 0
+	k1, b, avg := r.K1, r.B, q.avg
+	h := candHeap{}
+	theta := math.Inf(-1)
+	ess := forced
+	for {
+		d := uint32(endDoc)
+		for i := ess; i < len(cs); i++ {
+			d = min(d, cs[i].doc)
+		}
+		if d == endDoc {
+			break
+		}
+		if !x.eligible(d, f) {
+			for i := ess; i < len(cs); i++ {
+				if cs[i].doc == d {
+					cs[i].next()
+				}
+			}
+			continue
+		}
+		norm := k1 * (1 - b + b*float64(x.dLen[d])/avg)
+		s := 0.0
+		for i := ess; i < len(cs); i++ {
+			if c := &cs[i]; c.doc == d {
+				tf := float64(c.tf())
+				s += c.w * tf * (k1 + 1) / (tf + norm)
+				c.next()
+			}
+		}
+		dec := 1.0
+		if decay {
+			dec = r.decay(x.dPub[d] - q.pub)
+		}
+		full := len(h) >= pool
+		pruned := false
+		for i := ess - 1; i >= 0; i-- {
+			if full && (s+prefix[i])*dec <= theta {
+				pruned = true
+				break
+			}
+			c := &cs[i]
+			c.seek(d)
+			if c.doc == d {
+				tf := float64(c.tf())
+				s += c.w * tf * (k1 + 1) / (tf + norm)
+			}
+		}
+		if pruned {
+			continue
+		}
+		if s1 := s * dec; !full || s1 > theta {
+			h.push(cand{doc: d, raw: s, s1: s1})
+			if len(h) > pool {
+				h.pop()
+			}
+			if len(h) >= pool {
+				theta = h[0].s1
+				for ess < len(cs) && prefix[ess] <= theta {
+					ess++
+				}
+				ess = max(ess, forced)
+			}
+		}
+	}
+	return h
+}
+
+// rerank scores the candidates with the full ranking, sorts them and
+// keeps the best k, collapsing near-duplicates.
+func (x *Index) rerank(q *query, cs []cand, k int) []cand {
+	r := q.r
+	for i := range cs {
+		cs[i].score = x.final(q, cs[i].doc, cs[i].raw)
+	}
+	slices.SortFunc(cs, func(a, b cand) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		// Ties: the more recent story, then the id, so results are stable.
+		if c := cmp.Compare(x.dPub[b.doc], x.dPub[a.doc]); c != 0 {
+			return c
+		}
+		return cmp.Compare(string(x.keys.bytes(x.dKey[a.doc])), string(x.keys.bytes(x.dKey[b.doc])))
+	})
+	if r.NearDup <= 0 {
+		return cs[:min(k, len(cs))]
+	}
+	out := cs[:0]
+	for _, c := range cs {
+		if len(out) == k {
+			break
+		}
+		sim := x.dSim[c.doc]
+		dup := q.text && x.dLen[c.doc] > 0 && hamming(sim, q.sim) <= r.NearDup
+		for _, o := range out {
+			dup = dup || hamming(sim, x.dSim[o.doc]) <= r.NearDup
+		}
+		if !dup {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// final is a candidate's score from its BM25 score raw.
+func (x *Index) final(q *query, d uint32, raw float64) float64 {
+	r := q.r
+	if !r.reranks() {
+		return raw
+	}
+	s := raw
+	if r.Normalize {
+		if q.self <= 0 {
+			return 0
+		}
+		s = raw / q.self
+	}
+	if r.Entities != 0 || r.Tags != 0 {
+		ents, tags := x.features(d)
+		s += r.Entities*overlap(q.ents, q.entW, ents) + r.Tags*overlap(q.tags, q.tagW, tags)
+	}
+	return s * r.decay(x.dPub[d]-q.pub)
+}
+
+// overlap is the share, by idf, of the query's features that have (sorted)
+// has.
+func overlap(q []feat, total float64, has []uint32) float64 {
+	if total <= 0 || len(has) == 0 {
+		return 0
+	}
+	shared, j := 0.0, 0
+	for _, f := range q {
+		for j < len(has) && has[j] < f.id {
+			j++
+		}
+		if j == len(has) {
+			break
+		}
+		if has[j] == f.id {
+			shared += f.idf
+		}
+	}
+	return shared / total
+}
+
+// scoreOne is document d's final score against q.
+func (x *Index) scoreOne(q *query, d uint32) float64 {
+	raw := x.rawOne(q, d)
+	if raw == 0 {
+		return 0
+	}
+	return x.final(q, d, raw)
+}
+
+// rawOne is document d's BM25 score against q.
+func (x *Index) rawOne(q *query, d uint32) float64 {
+	r := q.r
+	norm := r.K1 * (1 - r.B + r.B*float64(x.dLen[d])/q.avg)
+	raw := 0.0
+	for _, t := range q.terms {
+		if tf := float64(x.post[t.tid].tfOf(d)); tf > 0 {
+			raw += t.w * tf * (r.K1 + 1) / (tf + norm)
+		}
+	}
+	return raw
+}
+
+// Backlinks looks the other way: for the indexed story id, it finds up
+// to m other stories, published at any time, that its own query ranks
+// highest, and scores id against each of *their* queries, as their
+// Related News boxes would score it (ranking r, the index's if nil). A
+// story whose box's weakest entry scores lower should show id. Best
+// first.
+func (x *Index) Backlinks(id string, m int, r *Ranking) []Hit {
+	rk := x.ranking(r)
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	doc, ok := x.docOf(id)
+	if !ok || m <= 0 {
+		return nil
+	}
+	q := x.queryOf(doc, &rk)
+	f := filter{self: int64(doc), before: math.MaxInt64}
+	cs := x.candidates(q, &f, max(m, rk.Pool))
+	for i := range cs {
+		cs[i].score = x.final(q, cs[i].doc, cs[i].raw)
+	}
+	slices.SortFunc(cs, func(a, b cand) int { return cmp.Compare(b.score, a.score) })
+	cs = cs[:min(m, len(cs))]
+	for i := range cs {
+		cs[i].score = x.scoreOne(x.queryOf(cs[i].doc, &rk), doc)
+	}
+	slices.SortFunc(cs, func(a, b cand) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.doc, b.doc)
+	})
+	return x.hits(cs)
+}
+
+// Score is how story id scores as a related story of story of (with
+// ranking r, the index's if nil): the score it would have in of's box.
+// It is 0 if either is not indexed or they share no query term.
+func (x *Index) Score(of, id string, r *Ranking) float64 {
+	rk := x.ranking(r)
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	a, ok1 := x.docOf(of)
+	b, ok2 := x.docOf(id)
+	if !ok1 || !ok2 || a == b {
+		return 0
+	}
+	return x.scoreOne(x.queryOf(a, &rk), b)
+}
+
+// candHeap is a min-heap of candidates by s1.
+type candHeap []cand
+
+func (h *candHeap) push(c cand) {
+	*h = append(*h, c)
+	s := *h
+	i := len(s) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !less(s[i], s[p]) {
+			break
+		}
+		s[i], s[p] = s[p], s[i]
+		i = p
+	}
+}
+
+func (h *candHeap) pop() {
+	s := *h
+	n := len(s) - 1
+	s[0] = s[n]
+	s = s[:n]
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		m := l
+		if r := l + 1; r < n && less(s[r], s[l]) {
+			m = r
+		}
+		if !less(s[m], s[i]) {
+			break
+		}
+		s[i], s[m] = s[m], s[i]
+		i = m
+	}
+	*h = s
+}
+
+func less(a, b cand) bool {
+	if a.s1 != b.s1 {
+		return a.s1 < b.s1
+	}
+	return a.doc < b.doc
+}

@@ -1,0 +1,115 @@
+package linking
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"newsroom.dev/services/linking/index"
+)
+
+// snapshotObject is the name of the index snapshot in linking-snapshots.
+const snapshotObject = "index"
+
+// Metadata of a snapshot.
+const (
+	metaDocsRevision = "docs-revision"
+	metaStories      = "stories"
+)
+
+// loadSnapshot replaces the (empty) index with the snapshot in
+// linking-snapshots, if there is one this version can read, and returns
+// the linking-docs revision it is consistent with: every change up to it
+// is in it (later ones may be too; applying them again is harmless). It
+// returns 0 if it loaded nothing, and the index is rebuilt from the whole
+// bucket.
+func (s *Service) loadSnapshot(ctx context.Context) uint64 {
+	start := time.Now()
+	info, err := s.snaps.GetInfo(ctx, snapshotObject)
+	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		return 0
+	}
+	if err != nil {
+		s.log.Warn("reading the snapshot's info; rebuilding from linking-docs", "err", err)
+		return 0
+	}
+	rev, err := strconv.ParseUint(info.Metadata[metaDocsRevision], 10, 64)
+	if err != nil || rev == 0 {
+		return 0
+	}
+	res, err := s.snaps.Get(ctx, snapshotObject)
+	if err != nil {
+		s.log.Warn("reading the snapshot; rebuilding from linking-docs", "err", err)
+		return 0
+	}
+	defer res.Close()
+	x, err := index.ReadSnapshot(res)
+	if err != nil {
+		s.log.Warn("unusable snapshot; rebuilding from linking-docs", "err", err)
+		return 0
+	}
+	if x.Config() != s.index().Config() {
+		s.log.Info("snapshot of another index configuration; rebuilding from linking-docs")
+		return 0
+	}
+	x.QueryTerms = s.cfg.QueryTerms
+	s.idx.Store(x)
+	s.log.Info("index loaded from snapshot", "stories", x.Len(), "docs_revision", rev, "took", time.Since(start))
+	return rev
+}
+
+// snapshot writes the index to linking-snapshots, unless a snapshot is
+// being written already. It writes to a temporary file first, so the
+// index's read lock is held only as long as the disk takes, not the
+// upload.
+func (s *Service) snapshot(ctx context.Context) {
+	if !s.snapshotM.TryLock() {
+		return
+	}
+	defer s.snapshotM.Unlock()
+	s.applied.Store(0)
+	if err := s.writeSnapshot(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("writing the index snapshot", "err", err)
+	}
+}
+
+func (s *Service) writeSnapshot(ctx context.Context) error {
+	start := time.Now()
+	// Read before writing: every change up to rev is in the index now.
+	rev := s.docsRev.Load()
+	if rev == 0 {
+		return nil
+	}
+	x := s.index()
+	f, err := os.CreateTemp("", "linking-snapshot-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	if err := x.WriteSnapshot(f); err != nil {
+		return err
+	}
+	if _, err := f.Seek(0, 0); err != nil {
+		return err
+	}
+	_, err = s.snaps.Put(ctx, jetstream.ObjectMeta{
+		Name:     snapshotObject,
+		Metadata: map[string]string{metaDocsRevision: strconv.FormatUint(rev, 10), metaStories: strconv.Itoa(x.Len())},
+	}, f)
+	if err != nil {
+		return err
+	}
+	s.log.Info("index snapshot written", "stories", x.Len(), "docs_revision", rev, "took", time.Since(start))
+	return nil
+}
+
+// Snapshot writes a snapshot of the index now (for tools and tests).
+func (s *Service) Snapshot(ctx context.Context) error {
+	s.snapshotM.Lock()
+	defer s.snapshotM.Unlock()
+	return s.writeSnapshot(ctx)
+}
