@@ -286,7 +286,7 @@ func (rc *receiver) attempts(id string) []request {
 func (rc *receiver) waitDelivered(t *testing.T, want []string) map[string]int {
 	t.Helper()
 	var got map[string]int
-	testutil.Eventually(t, 20*time.Second, fmt.Sprintf("%d deliveries", len(want)), func() bool {
+	testutil.Eventually(t, 60*time.Second, fmt.Sprintf("%d deliveries", len(want)), func() bool {
 		got = rc.delivered()
 		for _, id := range want {
 			if got[id] == 0 {
