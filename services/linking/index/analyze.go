@@ -2,7 +2,6 @@ package index
 
 import (
 	"slices"
-	"strings"
 	"sync"
 	"time"
 )
@@ -214,6 +213,3 @@ func Entities(d Doc) []string {
 	cfg := DefaultConfig()
 	return prepare(&cfg, d).ents
 }
-
-// normTag is the normal form of a tag.
-func normTag(t string) string { return normName(strings.TrimSpace(t)) }

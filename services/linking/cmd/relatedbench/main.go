@@ -34,6 +34,7 @@ func main() {
 	seed := flag.Uint64("seed", 1, "seed of the synthetic archive")
 	simple := flag.Bool("simple", false, "also build and query the skeleton's simple index")
 	startup := flag.Bool("startup", false, "also measure the service's start-up from JetStream (needs disk: about 3 KB per story)")
+	startupOnly := flag.Bool("startup-only", false, "measure only the service's start-up")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the build and queries")
 	maxDF := flag.Float64("maxdf", index.Full.MaxDF, "the full ranking's MaxDF")
 	pool := flag.Int("pool", index.Full.Pool, "the full ranking's Pool")
@@ -52,6 +53,10 @@ func main() {
 
 	index.Full.MaxDF, index.Full.Pool, index.Full.CommonPostings = *maxDF, *pool, *common
 	arch := synth.New(*n, *seed)
+	if *startupOnly {
+		measureStartup(arch)
+		return
+	}
 	x, sample, simpleDocs := setup(arch, *queries, *seed, *simple)
 	st := x.Stats()
 	heap := heapAfterGC()

@@ -60,8 +60,20 @@ func measureStartup(a *synth.Archive) {
 				if err != nil {
 					fatal(err)
 				}
-				if _, err := js.PublishAsync("$KV."+linking.BucketDocs+"."+fmt.Sprintf("s%07d", i), raw); err != nil {
-					fatal(err)
+				subject := "$KV." + linking.BucketDocs + "." + fmt.Sprintf("s%07d", i)
+				for attempt := 0; ; attempt++ {
+					_, err := js.PublishAsync(subject, raw)
+					if err == nil {
+						break
+					}
+					if attempt > 100 {
+						fatal(err)
+					}
+					// Too many in flight: let them land.
+					select {
+					case <-js.PublishAsyncComplete():
+					case <-time.After(5 * time.Second):
+					}
 				}
 			}
 		})
