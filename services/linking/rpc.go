@@ -50,7 +50,9 @@ func (s *Service) GetRelated(ctx context.Context, req *linkingv1.GetRelatedReque
 
 // SuggestRelated ranks the published stories related to a draft: every
 // published story is a candidate, whenever it was published, except the
-// draft's own published version. The draft is not stored.
+// draft's own published version. The draft is not stored. The same
+// relevance floor as the box applies: a suggestion is a story the box
+// would show.
 func (s *Service) SuggestRelated(ctx context.Context, req *linkingv1.SuggestRelatedRequest) (*linkingv1.SuggestRelatedResponse, error) {
 	a := req.GetArticle()
 	if a == nil {
@@ -73,5 +75,5 @@ func (s *Service) SuggestRelated(ctx context.Context, req *linkingv1.SuggestRela
 		Tags: a.GetTags(), Desk: a.GetDesk(), PublishedAt: s.d.Clock.Now(),
 	}
 	hits := s.index().Search(index.Query{ID: a.GetId(), Doc: &d, K: limit})
-	return &linkingv1.SuggestRelatedResponse{Related: stories(hits)}, nil
+	return &linkingv1.SuggestRelatedResponse{Related: stories(relevant(hits))}, nil
 }
