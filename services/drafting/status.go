@@ -120,28 +120,42 @@ func decodeStatusEvent(subject string, data []byte) (*statusEvent, error) {
 		if err := proto.Unmarshal(data, &e); err != nil {
 			return nil, err
 		}
-		meta, live := e.GetMeta(), e.GetArticle()
+		meta, live, n := e.GetMeta(), e.GetArticle(), e.GetPublication()
 		if e.GetImported() {
 			return &statusEvent{meta: meta}, nil
 		}
-		return &statusEvent{meta, func(a *articlev1.Article) bool { return applyPublished(a, meta, live) }}, nil
+		return &statusEvent{meta, func(a *articlev1.Article) bool {
+			if late(a, n) {
+				return false
+			}
+			changed := applyPublished(a, meta, live)
+			if n > a.Publication {
+				a.Publication = n
+				changed = true
+			}
+			return changed
+		}}, nil
 
 	case events.ArticleUnpublished:
 		var e publishingv1.ArticleUnpublished
 		if err := proto.Unmarshal(data, &e); err != nil {
 			return nil, err
 		}
-		rev := e.GetMeta().GetRevision()
+		rev, n := e.GetMeta().GetRevision(), e.GetPublication()
 		return &statusEvent{e.GetMeta(), func(a *articlev1.Article) bool {
-			// An older publication's take-down must not touch a newer one.
-			// The live copy may come down while a newer revision is READY
-			// (or was SCHEDULED: publishing calls that off first, with an
+			// An older publication's take-down must not touch a newer one,
+			// even of the same revision (taken down and put up again):
+			// publishing numbers its publications, and events from before
+			// that numbering (0) fall back to the revision. The live copy
+			// may come down while a newer revision is READY (or was
+			// SCHEDULED: publishing calls that off first, with an
 			// unscheduled event): that status stays, only the live
 			// revision goes.
-			if rev < a.PublishedRevision {
+			if rev < a.PublishedRevision || late(a, n) {
 				return false
 			}
-			changed := a.PublishedRevision != 0
+			changed := a.PublishedRevision != 0 || a.Publication != n
+			a.Publication = n
 			a.PublishedRevision = 0
 			if a.Status == published {
 				a.Status = unpublished
@@ -151,6 +165,25 @@ func decodeStatusEvent(subject string, data []byte) (*statusEvent, error) {
 		}}, nil
 	}
 	return nil, fmt.Errorf("unexpected subject %s", subject)
+}
+
+// late reports whether publishing's event about publication n (or its
+// take-down) comes before what a already reflects. One article's
+// publishing events run publication 1, its take-down, publication 2, …;
+// a redelivered or late event can arrive after a later one, and must not
+// put a taken-down story back up or take a republished one down. Events
+// from before publications were numbered carry 0 and are ordered by
+// revision alone.
+func late(a *articlev1.Article, n int32) bool {
+	if n == 0 {
+		return false
+	}
+	if n != a.Publication {
+		return n < a.Publication
+	}
+	// The same publication: its take-down is late only if already applied
+	// (nothing live); its going up is late once it has been taken down.
+	return a.PublishedRevision == 0 && a.Publication > 0
 }
 
 // applyPublished records what is live even if the article has been edited

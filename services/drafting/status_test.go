@@ -393,3 +393,52 @@ func dlqCount(t *testing.T, e *env) uint64 {
 	}
 	return info.State.Subjects[subject]
 }
+
+// TestLateEventsOfAnEarlierPublication: one revision goes up, down and up
+// again; the first publication and its take-down, delivered again after
+// that (a lost ack, a consumer restart), must not take the story down or
+// change anything.
+func TestLateEventsOfAnEarlierPublication(t *testing.T) {
+	e := newEnv(t)
+	a := e.create("Up, down and up", "metro")
+	e.submit(a.Id)
+	e.inject(events.StreamReview, events.ArticleCleared, "c1", cleared(a.Id, 1, nil))
+	e.waitStatus(a.Id, articlev1.Status_STATUS_READY)
+
+	numbered := func(n int32) (*publishingv1.ArticlePublished, *publishingv1.ArticleUnpublished) {
+		p := publishedEv(a.Id, 1, "http://site/up", time.Now())
+		p.Publication = n
+		u := unpublishedEv(a.Id, 1)
+		u.Publication = n
+		return p, u
+	}
+	pub1, down1 := numbered(1)
+	pub2, _ := numbered(2)
+	e.inject(events.StreamPublishing, events.ArticlePublished, "p1", pub1)
+	e.waitStatus(a.Id, articlev1.Status_STATUS_PUBLISHED)
+	e.inject(events.StreamPublishing, events.ArticleUnpublished, "u1", down1)
+	e.waitStatus(a.Id, articlev1.Status_STATUS_UNPUBLISHED)
+	// A late copy of publication 1 after its take-down stays down.
+	e.inject(events.StreamPublishing, events.ArticlePublished, "p1-late", pub1)
+	e.drained(events.StreamPublishing)
+	if got := e.get(a.Id); got.Status != articlev1.Status_STATUS_UNPUBLISHED || got.PublishedRevision != 0 {
+		t.Fatalf("a late publication put a taken-down story back: %v", got)
+	}
+	e.inject(events.StreamPublishing, events.ArticlePublished, "p2", pub2)
+	up := e.waitStatus(a.Id, articlev1.Status_STATUS_PUBLISHED)
+	if up.Publication != 2 || up.PublishedRevision != 1 {
+		t.Fatalf("republished: %v", up)
+	}
+	// Late copies of publication 1 and its take-down change nothing.
+	e.inject(events.StreamPublishing, events.ArticleUnpublished, "u1-late", down1)
+	e.inject(events.StreamPublishing, events.ArticlePublished, "p1-later", pub1)
+	e.drained(events.StreamPublishing)
+	got := e.get(a.Id)
+	if got.Status != articlev1.Status_STATUS_PUBLISHED || got.StateSeq != up.StateSeq || got.Publication != 2 {
+		t.Fatalf("late events of publication 1 changed the republished story: %v", got)
+	}
+	// Status events: READY, PUBLISHED, UNPUBLISHED, PUBLISHED.
+	if n := len(e.statusChanges()); n != 4 {
+		t.Errorf("%d status events, want 4", n)
+	}
+}

@@ -107,7 +107,7 @@ func (s *Service) importOne(ctx context.Context, in *articlev1.Article) (*publis
 		return p, []natsx.Event{{
 			Subject: events.ArticlePublished,
 			ID:      meta.Id,
-			Msg:     &publishingv1.ArticlePublished{Meta: meta, Article: live, Imported: true},
+			Msg:     &publishingv1.ArticlePublished{Meta: meta, Article: live, Imported: true, Publication: 1},
 		}}, nil
 	})
 	switch {

@@ -3,6 +3,7 @@ package publishing
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -271,5 +272,18 @@ func TestUnpublishLeavesEverySurface(t *testing.T) {
 	}
 	if n := len(h.streamMsgs(events.ArticleUnscheduled)); n != 1 {
 		t.Fatalf("%d unscheduled events, want 1 (nothing was scheduled)", n)
+	}
+
+	// Publications and take-downs are numbered so consumers can order
+	// them: up 1, down 1, up 2, down 2.
+	var pubs, downs []int32
+	for _, ev := range h.published("ua") {
+		pubs = append(pubs, ev.GetPublication())
+	}
+	for _, ev := range decodeAll(h, events.ArticleUnpublished, func() *publishingv1.ArticleUnpublished { return &publishingv1.ArticleUnpublished{} }) {
+		downs = append(downs, ev.GetPublication())
+	}
+	if !slices.Equal(pubs, []int32{1, 2}) || !slices.Equal(downs, []int32{1, 2}) {
+		t.Fatalf("publication numbers: published %v, unpublished %v; want [1 2] and [1 2]", pubs, downs)
 	}
 }

@@ -117,8 +117,9 @@ func (s *Service) publish(ctx context.Context, cur *publishingv1.Publication, sr
 		ID:      events.ID(id, live.GetRevision(), "published", n),
 		Msg: &publishingv1.ArticlePublished{
 			Meta:     s.meta(ctx, id, live.GetRevision(), "published", n),
-			Article:  live,
-			Imported: cur.GetImported(),
+			Article:     live,
+			Imported:    cur.GetImported(),
+			Publication: cur.GetPublishCount(),
 		},
 	}}
 }
@@ -206,8 +207,9 @@ func (s *Service) UnpublishArticle(ctx context.Context, req *publishingv1.Unpubl
 			Subject: events.ArticleUnpublished,
 			ID:      events.ID(id, rev, "unpublished", n),
 			Msg: &publishingv1.ArticleUnpublished{
-				Meta:   s.meta(ctx, id, rev, "unpublished", n),
-				Reason: reason,
+				Meta:        s.meta(ctx, id, rev, "unpublished", n),
+				Reason:      reason,
+				Publication: cur.GetPublishCount(),
 			},
 		})
 		return cur, out, nil

@@ -395,7 +395,11 @@ type Article struct {
 	// Event ids of status transitions end with it, so a revision that passes
 	// through the same state twice (withdrawn and resubmitted) makes two
 	// distinct events rather than one deduplicated away.
-	StateSeq      int64 `protobuf:"varint,26,opt,name=state_seq,json=stateSeq,proto3" json:"state_seq,omitempty"`
+	StateSeq int64 `protobuf:"varint,26,opt,name=state_seq,json=stateSeq,proto3" json:"state_seq,omitempty"`
+	// Publishing's number of the latest publication or take-down drafting
+	// has applied (see ArticlePublished.publication): events of an earlier
+	// one are late and change nothing.
+	Publication   int32 `protobuf:"varint,27,opt,name=publication,proto3" json:"publication,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -612,6 +616,13 @@ func (x *Article) GetStateSeq() int64 {
 	return 0
 }
 
+func (x *Article) GetPublication() int32 {
+	if x != nil {
+		return x.Publication
+	}
+	return 0
+}
+
 // EventMeta is carried by every event.
 type EventMeta struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -724,7 +735,7 @@ const file_newsroom_article_v1_article_proto_rawDesc = "" +
 	"Correction\x12\x1a\n" +
 	"\bsequence\x18\x01 \x01(\x05R\bsequence\x12\x12\n" +
 	"\x04text\x18\x02 \x01(\tR\x04text\x12.\n" +
-	"\x04time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"\xfd\a\n" +
+	"\x04time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"\x9f\b\n" +
 	"\aArticle\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04slug\x18\x02 \x01(\tR\x04slug\x12\x12\n" +
@@ -759,7 +770,8 @@ const file_newsroom_article_v1_article_proto_rawDesc = "" +
 	"\x12published_revision\x18\x17 \x01(\x03R\x11publishedRevision\x12=\n" +
 	"\fscheduled_at\x18\x18 \x01(\v2\x1a.google.protobuf.TimestampR\vscheduledAt\x12A\n" +
 	"\vcorrections\x18\x19 \x03(\v2\x1f.newsroom.article.v1.CorrectionR\vcorrections\x12\x1b\n" +
-	"\tstate_seq\x18\x1a \x01(\x03R\bstateSeq\"\xbe\x01\n" +
+	"\tstate_seq\x18\x1a \x01(\x03R\bstateSeq\x12 \n" +
+	"\vpublication\x18\x1b \x01(\x05R\vpublication\"\xbe\x01\n" +
 	"\tEventMeta\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
 	"\n" +

@@ -152,7 +152,13 @@ type ArticlePublished struct {
 	Meta    *v1.EventMeta          `protobuf:"bytes,1,opt,name=meta,proto3" json:"meta,omitempty"`
 	Article *v1.Article            `protobuf:"bytes,2,opt,name=article,proto3" json:"article,omitempty"`
 	// The story came from an archive import: it has no drafting history.
-	Imported      bool `protobuf:"varint,3,opt,name=imported,proto3" json:"imported,omitempty"`
+	Imported bool `protobuf:"varint,3,opt,name=imported,proto3" json:"imported,omitempty"`
+	// The article's publication count after this one (1 for the first,
+	// rising by one with every publication, update or republication). With
+	// ArticleUnpublished.publication it orders one article's publications
+	// and take-downs, so a consumer can tell a late event from a new one
+	// even when the same revision goes up, down and up again.
+	Publication   int32 `protobuf:"varint,4,opt,name=publication,proto3" json:"publication,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -208,11 +214,21 @@ func (x *ArticlePublished) GetImported() bool {
 	return false
 }
 
+func (x *ArticlePublished) GetPublication() int32 {
+	if x != nil {
+		return x.Publication
+	}
+	return 0
+}
+
 // ArticleUnpublished is published on newsroom.publishing.article.unpublished.
 type ArticleUnpublished struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Meta          *v1.EventMeta          `protobuf:"bytes,1,opt,name=meta,proto3" json:"meta,omitempty"`
-	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Meta   *v1.EventMeta          `protobuf:"bytes,1,opt,name=meta,proto3" json:"meta,omitempty"`
+	Reason string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The publication taken down (ArticlePublished.publication of the live
+	// copy). A publication with a higher number came after this take-down.
+	Publication   int32 `protobuf:"varint,3,opt,name=publication,proto3" json:"publication,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -261,6 +277,13 @@ func (x *ArticleUnpublished) GetReason() string {
 	return ""
 }
 
+func (x *ArticleUnpublished) GetPublication() int32 {
+	if x != nil {
+		return x.Publication
+	}
+	return 0
+}
+
 var File_newsroom_publishing_v1_events_proto protoreflect.FileDescriptor
 
 const file_newsroom_publishing_v1_events_proto_rawDesc = "" +
@@ -274,14 +297,16 @@ const file_newsroom_publishing_v1_events_proto_rawDesc = "" +
 	"\x12ArticleUnscheduled\x122\n" +
 	"\x04meta\x18\x01 \x01(\v2\x1e.newsroom.article.v1.EventMetaR\x04meta\x129\n" +
 	"\n" +
-	"publish_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tpublishAt\"\x9a\x01\n" +
+	"publish_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tpublishAt\"\xbc\x01\n" +
 	"\x10ArticlePublished\x122\n" +
 	"\x04meta\x18\x01 \x01(\v2\x1e.newsroom.article.v1.EventMetaR\x04meta\x126\n" +
 	"\aarticle\x18\x02 \x01(\v2\x1c.newsroom.article.v1.ArticleR\aarticle\x12\x1a\n" +
-	"\bimported\x18\x03 \x01(\bR\bimported\"`\n" +
+	"\bimported\x18\x03 \x01(\bR\bimported\x12 \n" +
+	"\vpublication\x18\x04 \x01(\x05R\vpublication\"\x82\x01\n" +
 	"\x12ArticleUnpublished\x122\n" +
 	"\x04meta\x18\x01 \x01(\v2\x1e.newsroom.article.v1.EventMetaR\x04meta\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reasonB\xd9\x01\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12 \n" +
+	"\vpublication\x18\x03 \x01(\x05R\vpublicationB\xd9\x01\n" +
 	"\x1acom.newsroom.publishing.v1B\vEventsProtoP\x01Z4newsroom.dev/gen/newsroom/publishing/v1;publishingv1\xa2\x02\x03NPX\xaa\x02\x16Newsroom.Publishing.V1\xca\x02\x16Newsroom\\Publishing\\V1\xe2\x02\"Newsroom\\Publishing\\V1\\GPBMetadata\xea\x02\x18Newsroom::Publishing::V1b\x06proto3"
 
 var (
