@@ -46,6 +46,7 @@ func (s *Service) onPublished(ctx context.Context, data []byte) error {
 		return natsx.Permanent(errors.New("linking: ArticlePublished without an article id"))
 	}
 	r := recordOf(a, ev.GetMeta())
+	r.Publication = ev.GetPublication()
 	kvRev, ok, err := s.putDoc(ctx, r)
 	if err != nil {
 		return err
@@ -79,7 +80,7 @@ func (s *Service) onUnpublished(ctx context.Context, data []byte) error {
 	if id == "" {
 		return natsx.Permanent(errors.New("linking: ArticleUnpublished without an article id"))
 	}
-	kvRev, stale, err := s.deleteDoc(ctx, id, ev.GetMeta().GetRevision())
+	kvRev, stale, err := s.deleteDoc(ctx, id, ev.GetMeta().GetRevision(), ev.GetPublication())
 	if err != nil {
 		return err
 	}
@@ -88,7 +89,7 @@ func (s *Service) onUnpublished(ctx context.Context, data []byte) error {
 		return nil
 	}
 	s.index().Delete(id, kvRev)
-	boxRev, _, err := deleteKey(ctx, s.related.KV, id, nil)
+	boxRev, err := deleteKey(ctx, s.related.KV, id)
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func (s *Service) putDoc(ctx context.Context, r record) (kvRev uint64, ok bool, 
 			return 0, false, fmt.Errorf("linking: get doc %s: %w", r.ID, err)
 		default:
 			var old record
-			if err := json.Unmarshal(e.Value(), &old); err == nil && old.Revision > r.Revision {
+			if err := json.Unmarshal(e.Value(), &old); err == nil && old.after(r.Revision, r.Publication) {
 				return 0, false, nil
 			}
 			if bytes.Equal(e.Value(), raw) {
@@ -50,43 +50,69 @@ func (s *Service) putDoc(ctx context.Context, r record) (kvRev uint64, ok bool, 
 	return 0, false, fmt.Errorf("linking: put doc %s: too much contention", r.ID)
 }
 
-// deleteDoc deletes story id from linking-docs unless the bucket holds a
-// revision later than revision (0: any), which means the story was
-// published again after the event being handled. It returns a KV revision
-// at or below the delete marker's, or 0 if the story was not there.
-func (s *Service) deleteDoc(ctx context.Context, id string, revision int64) (kvRev uint64, stale bool, err error) {
-	return deleteKey(ctx, s.docs, id, func(raw []byte) bool {
-		var old record
-		return json.Unmarshal(raw, &old) == nil && revision != 0 && old.Revision > revision
-	})
+// deleteDoc takes story id (publication n of revision rev) down: it
+// replaces the story in linking-docs with a tombstone, unless the bucket
+// holds a later publication (the story went up again after the event
+// being handled: stale). It returns the tombstone's KV revision, or 0 if
+// the story was already down.
+func (s *Service) deleteDoc(ctx context.Context, id string, rev int64, n int32) (kvRev uint64, stale bool, err error) {
+	raw, err := json.Marshal(record{ID: id, Revision: rev, Publication: n, Down: true})
+	if err != nil {
+		return 0, false, err
+	}
+	for attempt := 0; attempt < 50; attempt++ {
+		e, err := s.docs.Get(ctx, id)
+		switch {
+		case errors.Is(err, jetstream.ErrKeyNotFound):
+			kvRev, err = s.docs.Create(ctx, id, raw)
+		case err != nil:
+			return 0, false, fmt.Errorf("linking: get doc %s: %w", id, err)
+		default:
+			var old record
+			if err := json.Unmarshal(e.Value(), &old); err == nil {
+				if old.Down && (n == 0 || old.Publication >= n) {
+					return 0, false, nil
+				}
+				if !old.Down && old.after(rev, n) {
+					return 0, true, nil
+				}
+			}
+			kvRev, err = s.docs.Update(ctx, id, raw, e.Revision())
+		}
+		if conflict(err) {
+			continue
+		}
+		if err != nil {
+			return 0, false, fmt.Errorf("linking: take down doc %s: %w", id, err)
+		}
+		return kvRev, false, nil
+	}
+	return 0, false, fmt.Errorf("linking: take down doc %s: too much contention", id)
 }
 
-// deleteKey deletes key with compare-and-set, unless keep says the value
-// there must stay. The delete marker's KV revision is not returned by
-// JetStream, but it is above the one the delete was conditional on, so
-// that one plus one is a safe lower bound for the caches.
-func deleteKey(ctx context.Context, kv jetstream.KeyValue, key string, keep func([]byte) bool) (kvRev uint64, kept bool, err error) {
+// deleteKey deletes key with compare-and-set. The delete marker's KV
+// revision is not returned by JetStream, but it is above the one the
+// delete was conditional on, so that one plus one is a safe lower bound
+// for the caches.
+func deleteKey(ctx context.Context, kv jetstream.KeyValue, key string) (kvRev uint64, err error) {
 	for attempt := 0; attempt < 50; attempt++ {
 		e, err := kv.Get(ctx, key)
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
-			return 0, false, nil
+			return 0, nil
 		}
 		if err != nil {
-			return 0, false, fmt.Errorf("linking: get %s/%s: %w", kv.Bucket(), key, err)
-		}
-		if keep != nil && keep(e.Value()) {
-			return 0, true, nil
+			return 0, fmt.Errorf("linking: get %s/%s: %w", kv.Bucket(), key, err)
 		}
 		err = kv.Delete(ctx, key, jetstream.LastRevision(e.Revision()))
 		if conflict(err) {
 			continue
 		}
 		if err != nil {
-			return 0, false, fmt.Errorf("linking: delete %s/%s: %w", kv.Bucket(), key, err)
+			return 0, fmt.Errorf("linking: delete %s/%s: %w", kv.Bucket(), key, err)
 		}
-		return e.Revision() + 1, false, nil
+		return e.Revision() + 1, nil
 	}
-	return 0, false, fmt.Errorf("linking: delete %s/%s: too much contention", kv.Bucket(), key)
+	return 0, fmt.Errorf("linking: delete %s/%s: too much contention", kv.Bucket(), key)
 }
 
 // conflict reports a lost compare-and-set race.
@@ -95,10 +121,12 @@ func conflict(err error) bool {
 }
 
 // applyDocs brings the index up to date with linking-docs entries, in
-// order, preparing the stories in parallel.
+// order, preparing the stories in parallel. A tombstone (a story taken
+// down) removes the story like a delete would.
 func (s *Service) applyDocs(ctx context.Context, es []jetstream.KeyValueEntry) {
 	x := s.index()
 	prepared := make([]*index.Prepared, len(es))
+	down := make([]bool, len(es))
 	workers := min(runtime.GOMAXPROCS(0), (len(es)+15)/16)
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -113,6 +141,10 @@ func (s *Service) applyDocs(ctx context.Context, es []jetstream.KeyValueEntry) {
 					s.log.Error("undecodable story in linking-docs; not indexed", "key", e.Key(), "err", err)
 					continue
 				}
+				if r.Down {
+					down[i] = true
+					continue
+				}
 				prepared[i] = x.Prepare(r.doc())
 			}
 		})
@@ -123,7 +155,7 @@ func (s *Service) applyDocs(ctx context.Context, es []jetstream.KeyValueEntry) {
 			go s.snapshot(ctx)
 		}
 		switch {
-		case e.Operation() != jetstream.KeyValuePut:
+		case e.Operation() != jetstream.KeyValuePut || down[i]:
 			x.Delete(e.Key(), e.Revision())
 		case prepared[i] != nil:
 			x.PutPrepared(prepared[i], e.Revision())

@@ -22,6 +22,23 @@ type record struct {
 	Body        string    `json:"body,omitempty"`
 	Tags        []string  `json:"tags,omitempty"`
 	Desk        string    `json:"desk,omitempty"`
+	// Publication is publishing's number of the publication this is (0 for
+	// stories from before the numbering), and Down marks a tombstone: the
+	// story was taken down, and the record stays so that a late copy of
+	// the same or an earlier publication cannot put it back.
+	Publication int32 `json:"publication,omitempty"`
+	Down        bool  `json:"down,omitempty"`
+}
+
+// after reports whether r, a story already in linking-docs, comes after an
+// event about publication n of revision rev (the event is late). Numbered
+// publications are ordered by number, a take-down after the publication
+// it takes down; older events fall back to the revision.
+func (r record) after(rev int64, n int32) bool {
+	if n > 0 && r.Publication > 0 {
+		return r.Publication > n || r.Publication == n && r.Down
+	}
+	return rev != 0 && r.Revision > rev
 }
 
 // recordOf takes the record of a live article. An article without a
