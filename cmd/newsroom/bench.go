@@ -32,7 +32,7 @@ import (
 func init() {
 	register("bench", spec{
 		"articles": true, "writers": true, "rate": true, "nats": true, "tokens": true,
-		"flagged": true, "out": true, "timeout": true, "clusters": true,
+		"flagged": true, "out": true, "timeout": true, "clusters": true, "nats-ca": true,
 	}, bench)
 }
 
@@ -42,7 +42,7 @@ func init() {
 // its related box. Actions go over gRPC; progress is observed from the
 // events themselves on NATS, so each step is timed where it happens.
 func bench(a *args, out io.Writer) error {
-	const u = "bench --tokens FILE --nats URL [--articles N] [--writers W] [--rate R] [--flagged F] [--out FILE]"
+	const u = "bench --tokens FILE --nats URL [--nats-ca FILE] [--articles N] [--writers W] [--rate R] [--flagged F] [--out FILE]"
 	n, _ := strconv.Atoi(a.str("articles", "", "1000"))
 	writers, _ := strconv.Atoi(a.str("writers", "", "16"))
 	rate, _ := strconv.ParseFloat(a.str("rate", "", "0"), 64)
@@ -83,7 +83,14 @@ func bench(a *args, out io.Writer) error {
 		writer: as("writer"), reviewer: as("reviewer"), publisher: as("publisher"),
 		track: map[string]*benchArticle{}, clusters: clusters, out: out,
 	}
-	nc, err := nats.Connect(natsURL, nats.Name("newsroom-bench"))
+	// A NATS server with TLS (the compose cluster) is checked against
+	// --nats-ca, else the CA of the gRPC services; a user and password go
+	// in the URL (nats://ops:PASSWORD@host:4222).
+	nopts := []nats.Option{nats.Name("newsroom-bench")}
+	if ca := a.str("nats-ca", "NEWSROOM_NATS_CA", a.str("ca", "NEWSROOM_CA", "")); ca != "" {
+		nopts = append(nopts, nats.RootCAs(ca))
+	}
+	nc, err := nats.Connect(natsURL, nopts...)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -33,7 +34,44 @@ func Actor(ctx context.Context) string {
 	return "system"
 }
 
-func (k *Keyring) authorize(ctx context.Context, method string) (context.Context, error) {
+// verified remembers the tokens an interceptor has verified, by their
+// text, until they expire: clients send the same token call after call,
+// and parsing and checking it (base64, JSON, HMAC) each time is wasted
+// work on a busy server. A keyring's keys never change, so a token that
+// verified once stays valid until its expiry, which is checked again at
+// each use. At most maxVerified tokens are kept; when full, the cache
+// starts afresh.
+type verified struct {
+	k  *Keyring
+	mu sync.RWMutex
+	m  map[string]Identity
+}
+
+const maxVerified = 4096
+
+func newVerified(k *Keyring) *verified { return &verified{k: k, m: map[string]Identity{}} }
+
+func (v *verified) verify(tok string) (Identity, error) {
+	v.mu.RLock()
+	id, ok := v.m[tok]
+	v.mu.RUnlock()
+	if ok && v.k.clock.Now().Before(id.Expires) {
+		return id, nil
+	}
+	id, err := v.k.Verify(tok)
+	if err != nil {
+		return id, err
+	}
+	v.mu.Lock()
+	if len(v.m) >= maxVerified {
+		clear(v.m)
+	}
+	v.m[tok] = id
+	v.mu.Unlock()
+	return id, nil
+}
+
+func (v *verified) authorize(ctx context.Context, method string) (context.Context, error) {
 	if Open[method] {
 		return ctx, nil
 	}
@@ -46,7 +84,7 @@ func (k *Keyring) authorize(ctx context.Context, method string) (context.Context
 	if !ok {
 		return nil, status.Error(codes.Unauthenticated, "authorization must be \"Bearer <token>\"")
 	}
-	id, err := k.Verify(tok)
+	id, err := v.verify(tok)
 	if errors.Is(err, ErrExpired) {
 		return nil, status.Error(codes.Unauthenticated, "token expired")
 	}
@@ -61,8 +99,9 @@ func (k *Keyring) authorize(ctx context.Context, method string) (context.Context
 
 // UnaryInterceptor verifies the caller's token and role for every unary call.
 func (k *Keyring) UnaryInterceptor() grpc.UnaryServerInterceptor {
+	v := newVerified(k)
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
-		ctx, err := k.authorize(ctx, info.FullMethod)
+		ctx, err := v.authorize(ctx, info.FullMethod)
 		if err != nil {
 			return nil, err
 		}
@@ -72,8 +111,9 @@ func (k *Keyring) UnaryInterceptor() grpc.UnaryServerInterceptor {
 
 // StreamInterceptor does the same for streaming calls.
 func (k *Keyring) StreamInterceptor() grpc.StreamServerInterceptor {
+	v := newVerified(k)
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
-		ctx, err := k.authorize(ss.Context(), info.FullMethod)
+		ctx, err := v.authorize(ss.Context(), info.FullMethod)
 		if err != nil {
 			return err
 		}

@@ -223,3 +223,38 @@ func TestContextIdentity(t *testing.T) {
 		t.Errorf("FromContext = %+v, %v", id, ok)
 	}
 }
+
+// A token the interceptor has verified (and remembers) is still refused
+// once it expires, and a different token is checked on its own.
+func TestInterceptorRemembersTokensUntilExpiry(t *testing.T) {
+	clk := clock.NewFake(time.Now())
+	keys := keyring(t, auth.NewKey(), clk)
+	tok, err := keys.Issue("alice", []auth.Role{auth.Writer}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &stub{}
+	client := draftingv1.NewDraftingServiceClient(testutil.Serve(t, keys, s))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for i := range 3 {
+		if _, err := client.GetArticle(ctx, &draftingv1.GetArticleRequest{}, testutil.As(tok)); status.Code(err) != codes.NotFound {
+			t.Fatalf("call %d with a valid token: %v", i, err)
+		}
+		if id, _ := s.last(); id.Subject != "alice" {
+			t.Fatalf("call %d reached the handler as %+v", i, id)
+		}
+	}
+	// A tampered copy of the remembered token is not taken for it.
+	if _, err := client.GetArticle(ctx, &draftingv1.GetArticleRequest{}, testutil.As(tok+"x")); status.Code(err) != codes.Unauthenticated {
+		t.Errorf("tampered token: %v", err)
+	}
+	clk.Advance(time.Hour + time.Second)
+	_, err = client.GetArticle(ctx, &draftingv1.GetArticleRequest{}, testutil.As(tok))
+	if st, _ := status.FromError(err); st.Code() != codes.Unauthenticated || st.Message() != "token expired" {
+		t.Errorf("remembered token after its expiry: %v", err)
+	}
+	if id, _ := s.last(); id.Subject != "" {
+		t.Errorf("an expired token reached the handler as %q", id.Subject)
+	}
+}

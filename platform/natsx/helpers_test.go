@@ -21,7 +21,7 @@ const (
 	testSubject = events.ArticleUpdated
 )
 
-func testCtx(t *testing.T) context.Context {
+func testCtx(t testing.TB) context.Context {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 	t.Cleanup(cancel)
@@ -29,7 +29,7 @@ func testCtx(t *testing.T) context.Context {
 }
 
 // setup starts a server with the DRAFTING stream and a store of articles.
-func setup(t *testing.T) (context.Context, *testutil.NATS, *natsx.Store[*articlev1.Article], jetstream.Stream) {
+func setup(t testing.TB) (context.Context, *testutil.NATS, *natsx.Store[*articlev1.Article], jetstream.Stream) {
 	t.Helper()
 	ctx := testCtx(t)
 	n := testutil.StartNATS(t, "")
@@ -41,7 +41,7 @@ func setup(t *testing.T) (context.Context, *testutil.NATS, *natsx.Store[*article
 	return ctx, n, s, st
 }
 
-func newStore(t *testing.T, ctx context.Context, n *testutil.NATS) *natsx.Store[*articlev1.Article] {
+func newStore(t testing.TB, ctx context.Context, n *testutil.NATS) *natsx.Store[*articlev1.Article] {
 	t.Helper()
 	s, err := natsx.NewStore(ctx, n.JS, "test-articles", 1, func() *articlev1.Article { return &articlev1.Article{} }, testutil.Logger())
 	if err != nil {
@@ -104,4 +104,13 @@ func outboxMarkers(t *testing.T, ctx context.Context, js jetstream.JetStream, bu
 		t.Fatal(err)
 	}
 	return info.State.Subjects[subject]
+}
+
+// noMarkersLeft checks that the OUTBOX stream holds no marker for bucket:
+// writers write none, and Recover drops those earlier versions wrote.
+func noMarkersLeft(t *testing.T, ctx context.Context, js jetstream.JetStream, bucket string) {
+	t.Helper()
+	if got := outboxMarkers(t, ctx, js, bucket); got != 0 {
+		t.Errorf("%d outbox markers left for %s", got, bucket)
+	}
 }

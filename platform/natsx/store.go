@@ -2,12 +2,13 @@ package natsx
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 )
@@ -22,42 +23,45 @@ var ErrNotFound = errors.New("natsx: not found")
 // Store keeps protobuf records in a KV bucket and publishes the events each
 // change causes, without ever losing one: the events are written into the
 // record in the same compare-and-set as the new state (a transactional
-// outbox), published, then cleared. A marker in the OUTBOX stream, written
-// before the change, lets Recover find records a crash left with events
-// still pending, without scanning the bucket.
+// outbox), published, then cleared. The write that stores events carries
+// the HeaderOutbox header, so Recover finds records a crash left with
+// events still pending by reading the headers of the bucket's recent
+// writes (see recover.go), and a change costs no extra round trip.
 type Store[T proto.Message] struct {
 	KV     jetstream.KeyValue
 	js     jetstream.JetStream
 	outbox jetstream.Stream
+	stream jetstream.Stream // the bucket's own stream, KV_<bucket>
 	newT   func() T
 	log    *slog.Logger
+
+	cache recordCache // the records this Store wrote last
+
+	scanMu   sync.Mutex
+	scanFrom uint64 // the bucket's stream sequence Recover reads from next
 }
 
-// OutboxStream holds the markers of in-flight changes, one subject per bucket.
+// HeaderOutbox marks a write to a Store's bucket that holds events not yet
+// published; the write that clears them has no such header.
+const HeaderOutbox = "Newsroom-Outbox"
+
+// OutboxStream holds the markers of in-flight changes, one subject per
+// bucket, that earlier versions wrote before each change with events.
+// Recover still finishes what they point to; nothing writes them now.
 const (
 	OutboxStream  = "OUTBOX"
 	OutboxSubject = "newsroom.outbox"
 )
-
-// envelope is how a record sits in KV: the protobuf value and the events
-// that are written but maybe not yet published.
-type envelope struct {
-	Value   []byte    `json:"v"`
-	Pending []pending `json:"p,omitempty"`
-}
-
-type pending struct {
-	Subject string `json:"s"`
-	ID      string `json:"i"`
-	Type    string `json:"t"`
-	Data    []byte `json:"d"`
-}
 
 // NewStore opens (creating if needed) the bucket and the outbox stream.
 func NewStore[T proto.Message](ctx context.Context, js jetstream.JetStream, bucket string, replicas int, newT func() T, log *slog.Logger) (*Store[T], error) {
 	kv, err := EnsureKV(ctx, js, bucket, replicas)
 	if err != nil {
 		return nil, err
+	}
+	st, err := js.Stream(ctx, "KV_"+bucket)
+	if err != nil {
+		return nil, fmt.Errorf("natsx: bucket %s: %w", bucket, err)
 	}
 	ob, err := EnsureStream(ctx, js, OutboxStream, []string{OutboxSubject + ".>"}, replicas)
 	if err != nil {
@@ -66,7 +70,7 @@ func NewStore[T proto.Message](ctx context.Context, js jetstream.JetStream, buck
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Store[T]{KV: kv, js: js, outbox: ob, newT: newT, log: log.With("bucket", bucket)}, nil
+	return &Store[T]{KV: kv, js: js, outbox: ob, stream: st, newT: newT, log: log.With("bucket", bucket)}, nil
 }
 
 // Get returns the record at key and its KV revision.
@@ -91,89 +95,169 @@ func (s *Store[T]) Get(ctx context.Context, key string) (T, uint64, error) {
 // retrying fn on a concurrent change. The events fn returns are published
 // once the change is stored. fn may return ErrNoChange to do nothing; any
 // other error is returned as it is.
+//
+// fn may first be given the record as this Store last wrote it (see
+// recordCache), which saves reading it: a write based on a stale copy is
+// refused by the compare-and-set, and if fn returns without writing
+// (ErrNoChange or an error) it is called again on the record as read from
+// the bucket, so no decision rests on a stale copy.
 func (s *Store[T]) Update(ctx context.Context, key string, fn func(cur T, exists bool) (T, []Event, error)) (T, error) {
+	v, _, err := s.UpdateRev(ctx, key, fn)
+	return v, err
+}
+
+// UpdateRev is Update, and also returns the KV revision at which the
+// record it returns was stored (0 if there is none), so that callers can
+// keep a cache of the bucket without reading the record back.
+func (s *Store[T]) UpdateRev(ctx context.Context, key string, fn func(cur T, exists bool) (T, []Event, error)) (T, uint64, error) {
 	var zero T
+	conflicts := 0
 	for attempt := 0; ; attempt++ {
 		var (
 			cur    T
 			rev    uint64
 			exists bool
+			cached bool
 		)
-		e, err := s.KV.Get(ctx, key)
-		switch {
-		case errors.Is(err, jetstream.ErrKeyNotFound):
+		if c, ok := s.cache.get(key); ok && attempt == 0 {
 			cur = s.newT()
-		case err != nil:
-			return zero, fmt.Errorf("natsx: get %s: %w", key, err)
-		default:
-			var left []pending
-			cur, left, err = s.decode(e.Value())
-			if err != nil {
-				return zero, err
+			if proto.Unmarshal(c.value, cur) == nil {
+				rev, exists, cached = c.rev, true, true
 			}
-			rev, exists = e.Revision(), true
-			// A writer died between storing and publishing: publish for it.
-			if err := s.publishPending(ctx, left); err != nil {
-				return zero, err
+		}
+		if !cached {
+			e, err := s.KV.Get(ctx, key)
+			switch {
+			case errors.Is(err, jetstream.ErrKeyNotFound):
+				cur = s.newT()
+			case err != nil:
+				return zero, 0, fmt.Errorf("natsx: get %s: %w", key, err)
+			default:
+				var left []pending
+				cur, left, err = s.decode(e.Value())
+				if err != nil {
+					return zero, 0, err
+				}
+				rev, exists = e.Revision(), true
+				// A writer died between storing and publishing: publish for it.
+				if err := s.publishPending(ctx, left); err != nil {
+					return zero, 0, err
+				}
 			}
 		}
 		next, events, err := fn(cur, exists)
+		if err != nil && cached {
+			// Decided on a copy that may be stale: decide again on the
+			// record as it is.
+			continue
+		}
 		if errors.Is(err, ErrNoChange) {
-			return cur, nil
+			return cur, rev, nil
 		}
 		if err != nil {
-			return zero, err
+			return zero, 0, err
 		}
 		env := envelope{}
 		if env.Value, err = proto.Marshal(next); err != nil {
-			return zero, fmt.Errorf("natsx: marshal %s: %w", key, err)
+			return zero, 0, fmt.Errorf("natsx: marshal %s: %w", key, err)
 		}
 		for _, ev := range events {
 			data, err := proto.Marshal(ev.Msg)
 			if err != nil {
-				return zero, fmt.Errorf("natsx: marshal %s: %w", ev.Subject, err)
+				return zero, 0, fmt.Errorf("natsx: marshal %s: %w", ev.Subject, err)
 			}
 			env.Pending = append(env.Pending, pending{Subject: ev.Subject, ID: ev.ID, Type: string(proto.MessageName(ev.Msg)), Data: data})
 		}
-		var markerSeq uint64
-		if len(env.Pending) > 0 {
-			ack, err := s.js.Publish(ctx, OutboxSubject+"."+s.KV.Bucket(), []byte(key))
-			if err != nil {
-				return zero, fmt.Errorf("natsx: outbox marker %s: %w", key, err)
-			}
-			markerSeq = ack.Sequence
-		}
-		raw, _ := json.Marshal(env)
-		var newRev uint64
-		if exists {
-			newRev, err = s.KV.Update(ctx, key, raw, rev)
-		} else {
-			newRev, err = s.KV.Create(ctx, key, raw)
-		}
+		newRev, err := s.put(ctx, key, env.marshal(), rev, len(env.Pending) > 0)
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyExists) {
-			s.dropMarker(markerSeq)
-			if attempt > 50 {
-				return zero, fmt.Errorf("natsx: update %s: too much contention", key)
+			s.cache.forget(key)
+			if cached {
+				continue // the copy was stale: not contention
 			}
-			time.Sleep(backoff(min(attempt, 2)) / 10)
+			if conflicts++; conflicts > 50 {
+				return zero, 0, fmt.Errorf("natsx: update %s: too much contention", key)
+			}
+			// The first retry goes at once: the writer that won is done.
+			// Later ones back off, so a crowd on one key thins out.
+			if conflicts > 1 {
+				time.Sleep(backoff(min(conflicts-2, 2)) / 10)
+			}
 			continue
 		}
 		if err != nil {
-			// The marker stays; Recover will find the record unchanged.
-			return zero, fmt.Errorf("natsx: store %s: %w", key, err)
+			// Maybe stored after all: Recover will find it if so.
+			s.cache.forget(key)
+			return zero, 0, fmt.Errorf("natsx: store %s: %w", key, err)
 		}
-		if len(env.Pending) > 0 {
-			if err := s.publishPending(ctx, env.Pending); err != nil {
-				// Stored but not published: the marker lets Recover finish it.
-				s.log.Warn("events stored, publish deferred to recovery", "key", key, "err", err)
-				return next, nil
-			}
-			if s.clearPending(ctx, key, env.Value, newRev) {
-				s.dropMarker(markerSeq)
-			}
+		if len(env.Pending) == 0 {
+			s.cache.put(key, env.Value, newRev)
+			return next, newRev, nil
 		}
-		return next, nil
+		if err := s.publishPending(ctx, env.Pending); err != nil {
+			// Stored but not published: Recover will finish it.
+			s.cache.forget(key)
+			s.log.Warn("events stored, publish deferred to recovery", "key", key, "err", err)
+			return next, newRev, nil
+		}
+		if clearedRev, ok := s.clearPending(ctx, key, env.Value, newRev); ok && clearedRev != 0 {
+			s.cache.put(key, env.Value, clearedRev)
+			newRev = clearedRev
+		} else {
+			s.cache.forget(key)
+		}
+		return next, newRev, nil
 	}
+}
+
+// put stores raw at key if the key is still at revision rev (0: does not
+// exist), as KeyValue.Update and Create do, and returns the new revision.
+// A write with events carries HeaderOutbox, which needs a publish of its
+// own to the bucket's subject.
+func (s *Store[T]) put(ctx context.Context, key string, raw []byte, rev uint64, outbox bool) (uint64, error) {
+	if !outbox {
+		if rev == 0 {
+			return s.KV.Create(ctx, key, raw)
+		}
+		return s.KV.Update(ctx, key, raw, rev)
+	}
+	subject := "$KV." + s.KV.Bucket() + "." + key
+	pub := func(last uint64) (uint64, error) {
+		m := nats.NewMsg(subject)
+		m.Data = raw
+		m.Header.Set(HeaderOutbox, "1")
+		ack, err := s.js.PublishMsg(ctx, m, jetstream.WithExpectLastSequencePerSubject(last))
+		if err != nil {
+			return 0, err
+		}
+		return ack.Sequence, nil
+	}
+	newRev, err := pub(rev)
+	if err == nil || !wrongLastSequence(err) {
+		return newRev, err
+	}
+	if rev != 0 {
+		return 0, fmt.Errorf("%w: %w", jetstream.ErrKeyRevisionMismatch, err)
+	}
+	// Creating a key that was deleted: its delete marker is the revision
+	// to replace (KeyValue.Create does the same).
+	last, gerr := s.stream.GetLastMsgForSubject(ctx, subject)
+	if gerr == nil {
+		if op := last.Header.Get("KV-Operation"); op == "DEL" || op == "PURGE" {
+			newRev, err = pub(last.Sequence)
+			if err == nil || !wrongLastSequence(err) {
+				return newRev, err
+			}
+		}
+	}
+	return 0, fmt.Errorf("%w: %w", jetstream.ErrKeyExists, err)
+}
+
+// wrongLastSequence reports a lost compare-and-set (replicated streams
+// report it with a code of their own).
+func wrongLastSequence(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
 }
 
 // Decode reads a record as it sits in the bucket (for callers that watch
@@ -185,8 +269,8 @@ func (s *Store[T]) Decode(raw []byte) (T, error) {
 
 func (s *Store[T]) decode(raw []byte) (T, []pending, error) {
 	var zero T
-	var env envelope
-	if err := json.Unmarshal(raw, &env); err != nil {
+	env, err := unmarshalEnvelope(raw)
+	if err != nil {
 		return zero, nil, fmt.Errorf("natsx: decode record: %w", err)
 	}
 	v := s.newT()
@@ -207,97 +291,11 @@ func (s *Store[T]) publishPending(ctx context.Context, ps []pending) error {
 
 // clearPending removes published events from the record, unless someone
 // changed it meanwhile (their write re-published them). It reports whether
-// the record no longer holds them, i.e. whether the marker may go: a marker
-// dropped while events stay pending would let them be published again past
-// the dedupe window.
-func (s *Store[T]) clearPending(ctx context.Context, key string, value []byte, rev uint64) bool {
-	raw, _ := json.Marshal(envelope{Value: value})
-	_, err := s.KV.Update(ctx, key, raw, rev)
-	return err == nil || errors.Is(err, jetstream.ErrKeyRevisionMismatch)
-}
-
-func (s *Store[T]) dropMarker(seq uint64) {
-	if seq == 0 {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = s.outbox.DeleteMsg(ctx, seq)
-}
-
-// Recover publishes the events that crashed writers left pending. Markers
-// younger than minAge may belong to writes still in flight and are left.
-func (s *Store[T]) Recover(ctx context.Context, minAge time.Duration) (int, error) {
-	subject := OutboxSubject + "." + s.KV.Bucket()
-	cons, err := s.outbox.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
-	if err != nil {
-		return 0, fmt.Errorf("natsx: recover %s: %w", s.KV.Bucket(), err)
-	}
-	info, err := s.outbox.Info(ctx, jetstream.WithSubjectFilter(subject))
-	if err != nil {
-		return 0, err
-	}
-	left := info.State.Subjects[subject]
-	n := 0
-	for left > 0 {
-		batch, err := cons.FetchNoWait(int(min(left, 256)))
-		if err != nil {
-			return n, err
-		}
-		got := 0
-		for m := range batch.Messages() {
-			got++
-			md, err := m.Metadata()
-			if err != nil {
-				continue
-			}
-			if time.Since(md.Timestamp) < minAge {
-				continue
-			}
-			key := string(m.Data())
-			e, err := s.KV.Get(ctx, key)
-			if err == nil {
-				_, ps, derr := s.decode(e.Value())
-				if derr == nil && len(ps) > 0 {
-					if err := s.publishPending(ctx, ps); err != nil {
-						return n, err
-					}
-					var env envelope
-					_ = json.Unmarshal(e.Value(), &env)
-					if !s.clearPending(ctx, key, env.Value, e.Revision()) {
-						continue // keep the marker; the next pass retries
-					}
-					n++
-				}
-			} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
-				return n, err
-			}
-			s.dropMarker(md.Sequence.Stream)
-		}
-		if got == 0 {
-			break
-		}
-		left -= uint64(got)
-	}
-	return n, nil
-}
-
-// RunRecovery calls Recover now and then every interval until ctx ends.
-func (s *Store[T]) RunRecovery(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if n, err := s.Recover(ctx, 2*time.Second); err != nil && ctx.Err() == nil {
-			s.log.Warn("outbox recovery", "err", err)
-		} else if n > 0 {
-			s.log.Info("outbox recovery published pending events", "records", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+// the record no longer holds them, and the revision it wrote (0 if none).
+func (s *Store[T]) clearPending(ctx context.Context, key string, value []byte, rev uint64) (uint64, bool) {
+	env := envelope{Value: value}
+	newRev, err := s.KV.Update(ctx, key, env.marshal(), rev)
+	return newRev, err == nil || errors.Is(err, jetstream.ErrKeyRevisionMismatch)
 }
 
 // Keys lists every key in the bucket.

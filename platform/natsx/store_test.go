@@ -114,9 +114,7 @@ func TestStoreConcurrentUpdates(t *testing.T) {
 			t.Errorf("no event for revision %d", r)
 		}
 	}
-	if got := outboxMarkers(t, ctx, n.JS, "test-articles"); got != 0 {
-		t.Errorf("%d outbox markers left after clean writes", got)
-	}
+	noMarkersLeft(t, ctx, n.JS, "test-articles")
 }
 
 func TestStoreUpdatePublishesEvents(t *testing.T) {
@@ -150,9 +148,7 @@ func TestStoreUpdatePublishesEvents(t *testing.T) {
 	if raw, err := s.KV.Get(ctx, "a1"); err != nil || containsPending(raw.Value()) {
 		t.Errorf("record still holds pending events: %v", err)
 	}
-	if got := outboxMarkers(t, ctx, n.JS, "test-articles"); got != 0 {
-		t.Errorf("%d outbox markers left", got)
-	}
+	noMarkersLeft(t, ctx, n.JS, "test-articles")
 }
 
 func TestStoreNoChangeWritesNothing(t *testing.T) {
@@ -200,14 +196,13 @@ func TestStoreNoChangeWritesNothing(t *testing.T) {
 	if msgs := streamMsgs(t, ctx, st); len(msgs) != 1 {
 		t.Errorf("%d events, want only the first update's", len(msgs))
 	}
-	if got := outboxMarkers(t, ctx, n.JS, "test-articles"); got != 0 {
-		t.Errorf("%d outbox markers left", got)
-	}
+	noMarkersLeft(t, ctx, n.JS, "test-articles")
 }
 
-// crashedWrite stores what a writer that died between its KV write and its
-// publish leaves behind: the record with its events pending (in store.go's
-// envelope format) and the outbox marker written before the change.
+// crashedWrite stores what a writer of an earlier version that died
+// between its KV write and its publish left behind: the record with its
+// events pending, in the JSON envelope those versions wrote, and the
+// outbox marker they wrote before the change.
 func crashedWrite(t *testing.T, js jetstream.JetStream, s *natsx.Store[*articlev1.Article], a *articlev1.Article, evs ...natsx.Event) {
 	t.Helper()
 	ctx := testCtx(t)
@@ -337,9 +332,7 @@ func TestStoreUpdateFinishesCrashedWrite(t *testing.T) {
 	if msgs := streamMsgs(t, ctx, st); len(msgs) != 2 {
 		t.Errorf("%d events after recovery, want 2", len(msgs))
 	}
-	if got := outboxMarkers(t, ctx, n.JS, "test-articles"); got != 0 {
-		t.Errorf("%d markers left", got)
-	}
+	noMarkersLeft(t, ctx, n.JS, "test-articles")
 }
 
 func TestStoreAll(t *testing.T) {
@@ -365,12 +358,8 @@ func TestStoreAll(t *testing.T) {
 
 // containsPending reports whether a stored envelope still lists events.
 func containsPending(raw []byte) bool {
-	var env map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &env); err != nil {
-		return true
-	}
-	_, ok := env["p"]
-	return ok
+	n, err := natsx.PendingEvents(raw)
+	return err != nil || n > 0
 }
 
 // Recovery works across a server restart: the record and the marker are in
@@ -401,5 +390,89 @@ func TestStoreRecoverAfterRestart(t *testing.T) {
 	}
 	if got := outboxMarkers(t, ctx, n2.JS, "test-articles"); got != 0 {
 		t.Errorf("%d markers left", got)
+	}
+}
+
+// UpdateRev reports the KV revision the record it returns sits at: after
+// a change with events, that of the write clearing them; after no change,
+// the current one.
+func TestStoreUpdateRev(t *testing.T) {
+	ctx, _, s, _ := setup(t)
+	for i := range 2 {
+		a, rev, err := s.UpdateRev(ctx, "a1", bump)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, kvRev, err := s.Get(ctx, "a1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rev != kvRev || !proto.Equal(a, got) {
+			t.Errorf("update %d: UpdateRev gave revision %d, the bucket holds %v at %d", i, rev, got, kvRev)
+		}
+	}
+	_, before, _ := s.Get(ctx, "a1")
+	a, rev, err := s.UpdateRev(ctx, "a1", func(*articlev1.Article, bool) (*articlev1.Article, []natsx.Event, error) {
+		return nil, nil, natsx.ErrNoChange
+	})
+	if err != nil || rev != before || a.GetRevision() != 2 {
+		t.Errorf("no change: %v at %d, %v; want revision 2 at %d", a, rev, err, before)
+	}
+	if _, rev, err := s.UpdateRev(ctx, "missing", func(*articlev1.Article, bool) (*articlev1.Article, []natsx.Event, error) {
+		return nil, nil, natsx.ErrNoChange
+	}); err != nil || rev != 0 {
+		t.Errorf("no change to a missing key: revision %d, %v", rev, err)
+	}
+}
+
+// A store first tries an update on the record as it last wrote it; when
+// another writer (another replica) has changed it since, neither a write,
+// nor a decision not to write, nor a refusal may rest on that stale copy.
+func TestStoreStaleCopyDecidesNothing(t *testing.T) {
+	ctx, n, s1, _ := setup(t)
+	s2 := newStore(t, ctx, n)
+	setHeadline := func(s *natsx.Store[*articlev1.Article], h string) {
+		t.Helper()
+		if _, err := s.Update(ctx, "a1", func(cur *articlev1.Article, _ bool) (*articlev1.Article, []natsx.Event, error) {
+			if cur.Headline == h {
+				return nil, nil, natsx.ErrNoChange
+			}
+			next := proto.Clone(cur).(*articlev1.Article)
+			next.Id, next.Headline = "a1", h
+			next.Revision++
+			return next, []natsx.Event{updated(next)}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	headline := func() string {
+		t.Helper()
+		a, _, err := s1.Get(ctx, "a1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.Headline
+	}
+	setHeadline(s1, "y")
+	setHeadline(s2, "x")
+	// s1's copy says "y" already: it must not stop there.
+	setHeadline(s1, "y")
+	if h := headline(); h != "y" {
+		t.Fatalf("headline %q after s1 set it back, want y", h)
+	}
+	// A refusal on the stale copy is not final either.
+	setHeadline(s2, "ready")
+	if _, err := s1.Update(ctx, "a1", func(cur *articlev1.Article, _ bool) (*articlev1.Article, []natsx.Event, error) {
+		if cur.Headline != "ready" {
+			return nil, nil, fmt.Errorf("not ready: %q", cur.Headline)
+		}
+		next := proto.Clone(cur).(*articlev1.Article)
+		next.Headline = "done"
+		return next, nil, nil
+	}); err != nil {
+		t.Fatalf("update refused on a stale copy: %v", err)
+	}
+	if h := headline(); h != "done" {
+		t.Errorf("headline %q, want done", h)
 	}
 }

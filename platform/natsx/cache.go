@@ -1,0 +1,66 @@
+package natsx
+
+import "sync"
+
+// recordCache holds, per key, the last record a Store wrote and its KV
+// revision, so that the next Update of that key can skip reading it back:
+// a service usually changes one article several times in a row (created,
+// submitted, cleared, published...). A cached record may be stale (another
+// replica wrote since): the compare-and-set on its revision refuses the
+// write then, and Update reads the bucket; so does any update whose
+// function decides not to write, which must not rest on a stale copy.
+// Only records with no events pending are cached.
+type recordCache struct {
+	mu    sync.Mutex
+	m     map[string]cachedRecord
+	bytes int // of the values in m
+}
+
+type cachedRecord struct {
+	value []byte // the protobuf record
+	rev   uint64
+}
+
+// The cache holds at most maxCachedRecords records and maxCachedBytes of
+// them; when full it starts afresh.
+const (
+	maxCachedRecords = 1024
+	maxCachedBytes   = 8 << 20
+)
+
+func (c *recordCache) get(key string) (cachedRecord, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r, ok := c.m[key]
+	return r, ok
+}
+
+func (c *recordCache) put(key string, value []byte, rev uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old, ok := c.m[key]
+	if ok && old.rev > rev {
+		return
+	}
+	if ok {
+		delete(c.m, key)
+		c.bytes -= len(old.value)
+	}
+	if len(value) > maxCachedBytes/64 {
+		return // a record this large is rare; not worth the room
+	}
+	if c.m == nil || len(c.m) >= maxCachedRecords || c.bytes+len(value) > maxCachedBytes {
+		c.m, c.bytes = make(map[string]cachedRecord), 0
+	}
+	c.m[key] = cachedRecord{value: value, rev: rev}
+	c.bytes += len(value)
+}
+
+func (c *recordCache) forget(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.m[key]; ok {
+		delete(c.m, key)
+		c.bytes -= len(old.value)
+	}
+}

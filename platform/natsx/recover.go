@@ -1,0 +1,210 @@
+package natsx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Recover publishes the events that crashed writers left pending, and
+// returns how many records it finished. Writes younger than minAge may
+// belong to writers still at work and are left for a later pass.
+//
+// A record with pending events was stored by a write carrying
+// HeaderOutbox, and stays the key's last write (the bucket keeps one
+// revision per key) until someone clears it or changes it, and whoever
+// changes it publishes the leftovers first. So Recover reads the headers
+// only of the bucket's writes since its previous pass (all of them on the
+// first pass of a process) and finishes those that carry the header.
+// It also finishes the records the OUTBOX markers of earlier versions
+// point to.
+func (s *Store[T]) Recover(ctx context.Context, minAge time.Duration) (int, error) {
+	n, err := s.recoverMarkers(ctx, minAge)
+	if err != nil {
+		return n, err
+	}
+	m, err := s.recoverWrites(ctx, minAge)
+	return n + m, err
+}
+
+// RunRecovery calls Recover now and then every interval until ctx ends.
+func (s *Store[T]) RunRecovery(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := s.Recover(ctx, 2*time.Second); err != nil && ctx.Err() == nil {
+			s.log.Warn("outbox recovery", "err", err)
+		} else if n > 0 {
+			s.log.Info("outbox recovery published pending events", "records", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// recoverWrites reads the bucket's stream, headers only, from scanFrom
+// to its last message at the start of the pass.
+func (s *Store[T]) recoverWrites(ctx context.Context, minAge time.Duration) (int, error) {
+	s.scanMu.Lock()
+	defer s.scanMu.Unlock()
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("natsx: recover %s: %w", s.KV.Bucket(), err)
+	}
+	last := info.State.LastSeq
+	if info.State.Msgs == 0 || last < s.scanFrom {
+		return 0, nil
+	}
+	cfg := jetstream.OrderedConsumerConfig{HeadersOnly: true, DeliverPolicy: jetstream.DeliverAllPolicy}
+	if s.scanFrom > 0 {
+		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, s.scanFrom
+	}
+	cons, err := s.stream.OrderedConsumer(ctx, cfg)
+	if err != nil {
+		return 0, fmt.Errorf("natsx: recover %s: %w", s.KV.Bucket(), err)
+	}
+	prefix := "$KV." + s.KV.Bucket() + "."
+	var (
+		n     int
+		next  = s.scanFrom // where the next pass starts
+		young uint64       // the first write left for a later pass
+	)
+	defer func() {
+		if young != 0 {
+			next = min(next, young)
+		}
+		s.scanFrom = next
+	}()
+	for next <= last {
+		batch, err := cons.FetchNoWait(256)
+		if err != nil {
+			return n, err
+		}
+		got := 0
+		for m := range batch.Messages() {
+			got++
+			md, err := m.Metadata()
+			if err != nil {
+				continue
+			}
+			seq := md.Sequence.Stream
+			if m.Headers().Get(HeaderOutbox) != "" {
+				if time.Since(md.Timestamp) < minAge {
+					if young == 0 {
+						young = seq
+					}
+				} else {
+					done, err := s.finish(ctx, strings.TrimPrefix(m.Subject(), prefix))
+					if err != nil {
+						next = seq
+						return n, err
+					}
+					if done {
+						n++
+					}
+				}
+			}
+			next = seq + 1
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) {
+			return n, err
+		}
+		if got == 0 {
+			break
+		}
+	}
+	return n, nil
+}
+
+// finish publishes and clears the events the record at key holds, if any,
+// and reports whether it did.
+func (s *Store[T]) finish(ctx context.Context, key string) (bool, error) {
+	e, err := s.KV.Get(ctx, key)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	env, err := unmarshalEnvelope(e.Value())
+	if err != nil || len(env.Pending) == 0 {
+		return false, nil
+	}
+	if err := s.publishPending(ctx, env.Pending); err != nil {
+		return false, err
+	}
+	_, ok := s.clearPending(ctx, key, env.Value, e.Revision())
+	return ok, nil
+}
+
+// recoverMarkers finishes the records that OUTBOX markers point to, and
+// drops the markers.
+func (s *Store[T]) recoverMarkers(ctx context.Context, minAge time.Duration) (int, error) {
+	subject := OutboxSubject + "." + s.KV.Bucket()
+	info, err := s.outbox.Info(ctx, jetstream.WithSubjectFilter(subject))
+	if err != nil {
+		return 0, err
+	}
+	left := info.State.Subjects[subject]
+	if left == 0 {
+		return 0, nil
+	}
+	cons, err := s.outbox.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
+	if err != nil {
+		return 0, fmt.Errorf("natsx: recover %s: %w", s.KV.Bucket(), err)
+	}
+	n := 0
+	for left > 0 {
+		batch, err := cons.FetchNoWait(int(min(left, 256)))
+		if err != nil {
+			return n, err
+		}
+		got := 0
+		for m := range batch.Messages() {
+			got++
+			md, err := m.Metadata()
+			if err != nil {
+				continue
+			}
+			if time.Since(md.Timestamp) < minAge {
+				continue
+			}
+			key := string(m.Data())
+			e, err := s.KV.Get(ctx, key)
+			if err == nil {
+				_, ps, derr := s.decode(e.Value())
+				if derr == nil && len(ps) > 0 {
+					if err := s.publishPending(ctx, ps); err != nil {
+						return n, err
+					}
+					env, _ := unmarshalEnvelope(e.Value())
+					if _, ok := s.clearPending(ctx, key, env.Value, e.Revision()); !ok {
+						continue // keep the marker; the next pass retries
+					}
+					n++
+				}
+			} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
+				return n, err
+			}
+			s.dropMarker(md.Sequence.Stream)
+		}
+		if got == 0 {
+			break
+		}
+		left -= uint64(got)
+	}
+	return n, nil
+}
+
+func (s *Store[T]) dropMarker(seq uint64) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = s.outbox.DeleteMsg(ctx, seq)
+}
