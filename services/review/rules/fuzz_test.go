@@ -109,3 +109,29 @@ func FuzzLoadPack(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRuneCount checks the rune offsets' counter against the standard
+// library's on arbitrary (often invalid) UTF-8.
+func FuzzRuneCount(f *testing.F) {
+	for _, seed := range []string{"", "plain ASCII text, long enough", "Zürich “quoted” — 🎉 ok", "\xff\xfe ab\xe2\x80 cdefghij\xc2", "abcdefg\xe2\x80\x99sthe rest"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := runeCount(s), utf8.RuneCountInString(s); got != want {
+			t.Fatalf("runeCount(%q) = %d, want %d", s, got, want)
+		}
+	})
+}
+
+// FuzzNormKeyHash checks that a span key's hash of a passage is the hash
+// of its normalized form, as keys were first defined.
+func FuzzNormKeyHash(f *testing.F) {
+	for _, seed := range []string{"", "Putin's war, he said.", "a 'b  c-d", "ERDOĞAN’s ʼx", "\xff\xfe ab\xe2\x80 c", "  lead and trail  "} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := hashNormKey(fnvOffset, s), fnvBytes(fnvOffset, appendNormKey(nil, s)); got != want {
+			t.Fatalf("hashNormKey(%q) = %x, want %x (form %q)", s, got, want, appendNormKey(nil, s))
+		}
+	})
+}

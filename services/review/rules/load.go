@@ -459,6 +459,7 @@ func validate(r *Rule, ps *problems) {
 			break
 		}
 		r.re = re
+		r.find = newFinder(re)
 		r.need = needOf(r.Pattern)
 		if r.Window < 0 || r.Window > 1000 {
 			bad("window", "window must be between 0 and 1000 bytes")

@@ -212,6 +212,7 @@ type Rule struct {
 	idx       int
 	fieldMask uint8 // 0: every field
 	re        *regexp.Regexp
+	find      *finder        // runs re, faster
 	symbols   []string       // prefilter entries searched for as they are
 	need      need           // what any match of the pattern holds
 	keyLines  map[string]int // line of each key, for problems

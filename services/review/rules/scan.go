@@ -59,13 +59,27 @@ type scratch struct {
 	ctx      []ctxName
 	tmp      []rhit
 	side     []rhit
-	keyBuf   []byte
+	pat      []rhit // a pattern rule's matches
+	kept     []rhit // the hits of every rule that raises a finding
+	ranges   []keptRange
+	keys     []uint64 // one finding's span keys
+	sums     []uint64 // the keys of all spans of a scan
+	ids      []uint64 // the ids of all its findings
 	sentSums []sentSum
 	// Per field, computed when a rule needs them.
 	sents, paras [][]int32
-	quotes       [][][2]int32
-	runes        [][]int32 // rune count at every runeStep bytes
-	done         []uint8
+	// sentIdx[f][b] is how many of sents[f] are at or before byte
+	// b<<blockShift; likewise paraIdx.
+	sentIdx, paraIdx [][]int32
+	quotes           [][][2]int32
+	runes            [][]int32 // rune count at every runeStep bytes
+	done             []uint8
+}
+
+// keptRange says which of scratch.kept are rule's.
+type keptRange struct {
+	rule       int32
+	start, end int32
 }
 
 type ctxName struct {
@@ -97,11 +111,14 @@ func (sc *scratch) reset(rules, fields int) {
 		sc.done = make([]uint8, fields)
 		sc.sents = make([][]int32, fields)
 		sc.paras = make([][]int32, fields)
+		sc.sentIdx = make([][]int32, fields)
+		sc.paraIdx = make([][]int32, fields)
 		sc.quotes = make([][][2]int32, fields)
 		sc.runes = make([][]int32, fields)
 	}
 	sc.done = sc.done[:fields]
 	sc.sents, sc.paras, sc.quotes, sc.runes = sc.sents[:fields], sc.paras[:fields], sc.quotes[:fields], sc.runes[:fields]
+	sc.sentIdx, sc.paraIdx = sc.sentIdx[:fields], sc.paraIdx[:fields]
 	clear(sc.done)
 }
 
@@ -143,11 +160,32 @@ func (s *Set) Scan(fields []Field) []Finding {
 		return nil
 	}
 	slices.Sort(sc.touched)
-	var out []Finding
+	sc.kept, sc.ranges = sc.kept[:0], sc.ranges[:0]
 	for _, ri := range sc.touched {
-		if f, ok := s.evaluate(sc, fields, s.rules[ri], sc.byRule[ri]); ok {
-			out = append(out, f)
+		if hits := s.evaluate(sc, fields, s.rules[ri], sc.byRule[ri]); len(hits) > 0 {
+			start := int32(len(sc.kept))
+			sc.kept = append(sc.kept, hits...)
+			sc.ranges = append(sc.ranges, keptRange{ri, start, int32(len(sc.kept))})
 		}
+	}
+	if len(sc.ranges) == 0 {
+		return nil
+	}
+	// One allocation for the findings, one for all their spans, one for
+	// all the keys and ids.
+	out := make([]Finding, len(sc.ranges))
+	spans := make([]Span, 0, len(sc.kept))
+	sc.sums, sc.ids = sc.sums[:0], sc.ids[:0]
+	for i, k := range sc.ranges {
+		out[i], spans = s.finding(sc, fields, s.rules[k.rule], sc.kept[k.start:k.end], spans)
+	}
+	sc.sums = append(sc.sums, sc.ids...)
+	hexes := appendHex(sc.sums)
+	for i := range spans {
+		spans[i].Key = hexes[16*i : 16*i+16]
+	}
+	for i, k := 0, 16*len(spans); i < len(out); i, k = i+1, k+16 {
+		out[i].ID = hexes[k : k+16]
 	}
 	if len(sc.ctx) > 0 {
 		for i := range out {
@@ -196,8 +234,10 @@ func (s *Set) symbolTriggers(sc *scratch, fields []Field) {
 	}
 }
 
-// evaluate applies one rule to the hits of its terms.
-func (s *Set) evaluate(sc *scratch, fields []Field, r *Rule, hits []rhit) (Finding, bool) {
+// evaluate applies one rule to the hits of its terms and returns the hits
+// its finding is made of, if it raises one. They are in scratch memory,
+// valid until the next call.
+func (s *Set) evaluate(sc *scratch, fields []Field, r *Rule, hits []rhit) []rhit {
 	// Sort out the lists: main hits, exceptions, unless.
 	main, side := sc.tmp[:0], sc.side[:0]
 	defer func() { sc.tmp, sc.side = main[:0], side[:0] }()
@@ -215,12 +255,14 @@ func (s *Set) evaluate(sc *scratch, fields []Field, r *Rule, hits []rhit) (Findi
 			side[i].unit = sc.unit(fields, scope, side[i].field, side[i].start)
 		}
 	}
+	cands := main
 	if r.Kind == Pattern {
-		main = s.runPattern(sc, fields, r, main, side)
+		sc.pat = s.runPattern(sc, fields, r, main, side, sc.pat[:0])
+		cands = sc.pat
 	}
 	// Exceptions and quotations.
-	kept := main[:0]
-	for _, h := range main {
+	kept := cands[:0]
+	for _, h := range cands {
 		if overlapsExcept(h, side) {
 			continue
 		}
@@ -229,31 +271,28 @@ func (s *Set) evaluate(sc *scratch, fields []Field, r *Rule, hits []rhit) (Findi
 		}
 		kept = append(kept, h)
 	}
-	main = leftmostLongest(kept)
-	if len(main) == 0 {
-		return Finding{}, false
+	out := leftmostLongest(kept)
+	if len(out) == 0 {
+		return nil
 	}
-	for i := range main {
-		main[i].unit = sc.unit(fields, scope, main[i].field, main[i].start)
+	for i := range out {
+		out[i].unit = sc.unit(fields, scope, out[i].field, out[i].start)
 	}
 	switch r.Kind {
 	case Occurrence:
-		main = overMax(main, r.Max)
+		out = overMax(out, r.Max)
 	case Cooccurrence:
-		main = bothInUnit(main)
+		out = bothInUnit(out)
 	case Conditional:
-		main = aWithoutB(main)
+		out = aWithoutB(out)
 	}
 	if len(r.With) > 0 && r.Kind != Pattern {
-		main = byUnit(sc, fields, scope, main, side, roleWith, true)
+		out = byUnit(sc, fields, scope, out, side, roleWith, true)
 	}
 	if len(r.Unless) > 0 {
-		main = byUnit(sc, fields, scope, main, side, roleUnless, false)
+		out = byUnit(sc, fields, scope, out, side, roleUnless, false)
 	}
-	if len(main) == 0 {
-		return Finding{}, false
-	}
-	return s.finding(sc, fields, r, main), true
+	return out
 }
 
 func overlapsExcept(h rhit, side []rhit) bool {
@@ -385,24 +424,23 @@ func (sc *scratch) unitHas(fields []Field, scope Scope, h rhit, side []rhit, rol
 // runPattern runs a pattern rule's expression over each unit of its scope
 // that holds a prefilter hit (and a with hit, if the rule has a with list)
 // and could hold a match, or only over a window around each prefilter hit
-// when the rule sets one, and returns its matches as hits.
-func (s *Set) runPattern(sc *scratch, fields []Field, r *Rule, triggers, side []rhit) []rhit {
+// when the rule sets one, and appends its matches to out as hits.
+func (s *Set) runPattern(sc *scratch, fields []Field, r *Rule, triggers, side, out []rhit) []rhit {
 	scope := r.scope()
-	var out []rhit
 	run := func(field int32, us, ue int) {
 		text := fields[field].Text[us:ue]
 		if !r.need.holds(text) {
 			return
 		}
-		for _, m := range r.re.FindAllStringIndex(text, -1) {
-			out = append(out, rhit{field: field, start: int32(us + m[0]), end: int32(us + m[1]), o: &patternOutput})
+		for s, e := range r.find.all(text) {
+			out = append(out, rhit{field: field, start: int32(us + s), end: int32(us + e), o: &patternOutput})
 		}
 	}
 	if scope == Article && r.Window == 0 {
 		// Any trigger anywhere: the expression runs over every field the
 		// rule applies to.
 		if len(triggers) == 0 || len(r.With) > 0 && !hasRole(side, roleWith) {
-			return nil
+			return out
 		}
 		for fi, f := range fields {
 			if r.appliesTo(sc.bits[fi]) && f.Text != "" {
@@ -485,8 +523,9 @@ func (sc *scratch) unitRange(fields []Field, scope Scope, f, pos int32) (int, in
 	if scope == Article || scope == FieldScope {
 		return 0, n
 	}
-	breaks := sc.breaks(fields, scope, f)
-	k := after(breaks, pos)
+	bs := sc.breaks(fields, scope, f)
+	breaks := bs.at
+	k := after(bs, pos)
 	start, end := 0, n
 	if k > 0 {
 		start = int(breaks[k-1])
@@ -497,22 +536,41 @@ func (sc *scratch) unitRange(fields []Field, scope Scope, f, pos int32) (int, in
 	return start, end
 }
 
-// after returns how many of the sorted breaks are at or before pos.
-func after(breaks []int32, pos int32) int {
-	lo, hi := 0, len(breaks)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if breaks[m] <= pos {
-			lo = m + 1
-		} else {
-			hi = m
-		}
+// breakList is where the units of a field end, sorted, with an index by
+// position: every hit asks which unit it is in, so the answer must be
+// cheap.
+type breakList struct {
+	at  []int32
+	idx []int32 // idx[b] is how many of at are at or before byte b<<blockShift
+}
+
+// blockShift sets the index's granularity: 32 bytes, shorter than almost
+// every sentence, so a lookup reads one or two breaks.
+const blockShift = 5
+
+// after returns how many of the breaks are at or before pos.
+func after(bs breakList, pos int32) int {
+	k := int(bs.idx[pos>>blockShift])
+	for k < len(bs.at) && bs.at[k] <= pos {
+		k++
 	}
-	return lo
+	return k
+}
+
+// blockIndex appends to dst the index of breaks at for a text of n bytes.
+func blockIndex(dst, at []int32, n int) []int32 {
+	k := 0
+	for b := 0; b<<blockShift <= n; b++ {
+		for k < len(at) && at[k] <= int32(b<<blockShift) {
+			k++
+		}
+		dst = append(dst, int32(k))
+	}
+	return dst
 }
 
 // breaks returns where the sentences (or paragraphs) of field f end.
-func (sc *scratch) breaks(fields []Field, scope Scope, f int32) []int32 {
+func (sc *scratch) breaks(fields []Field, scope Scope, f int32) breakList {
 	if sc.done[f]&doneSents == 0 {
 		sc.done[f] |= doneSents
 		sents, paras := sc.sents[f][:0], sc.paras[f][:0]
@@ -530,12 +588,15 @@ func (sc *scratch) breaks(fields []Field, scope Scope, f int32) []int32 {
 		if !slices.IsSorted(sents) {
 			slices.Sort(sents)
 		}
+		n := len(fields[f].Text)
 		sc.sents[f], sc.paras[f] = sents, paras
+		sc.sentIdx[f] = blockIndex(sc.sentIdx[f][:0], sents, n)
+		sc.paraIdx[f] = blockIndex(sc.paraIdx[f][:0], paras, n)
 	}
 	if scope == Paragraph {
-		return sc.paras[f]
+		return breakList{sc.paras[f], sc.paraIdx[f]}
 	}
-	return sc.sents[f]
+	return breakList{sc.sents[f], sc.sentIdx[f]}
 }
 
 // inQuotes reports whether byte pos of field f is inside quotation marks:
@@ -604,7 +665,7 @@ func (sc *scratch) runeOffset(fields []Field, f int32, pos int) int {
 		n := 0
 		for i := 0; i < len(text); i += runeStep {
 			cps = append(cps, int32(n))
-			n += utf8.RuneCountInString(text[i:min(i+runeStep, len(text))])
+			n += runeCount(text[i:min(i+runeStep, len(text))])
 		}
 		sc.runes[f] = cps
 	}
@@ -615,14 +676,45 @@ func (sc *scratch) runeOffset(fields []Field, f int32, pos int) int {
 	if k < 0 {
 		return 0
 	}
-	return int(sc.runes[f][k]) + utf8.RuneCountInString(text[k*runeStep:pos])
+	return int(sc.runes[f][k]) + runeCount(text[k*runeStep:pos])
 }
 
-// finding builds the finding of rule r from the hits it kept.
-func (s *Set) finding(sc *scratch, fields []Field, r *Rule, hits []rhit) Finding {
-	fd := Finding{Rule: r, Field: fields[hits[0].field].Name, Spans: make([]Span, 0, len(hits))}
+// runeCount is utf8.RuneCountInString, eight bytes at a time where they
+// are all ASCII.
+func runeCount(s string) int {
+	n := 0
+	for len(s) > 0 {
+		if len(s) >= 8 {
+			w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+				uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+			if w&0x8080808080808080 == 0 {
+				n += 8
+				s = s[8:]
+				continue
+			}
+		}
+		if s[0] < utf8.RuneSelf {
+			n++
+			s = s[1:]
+			continue
+		}
+		_, w := utf8.DecodeRuneInString(s)
+		n++
+		s = s[w:]
+	}
+	return n
+}
+
+// finding builds the finding of rule r from the hits it kept. Its spans
+// are appended to spans, which must have room for one per hit, so that
+// the findings of a scan share one array. Their keys are appended to
+// sc.sums and the finding's id to sc.ids, as numbers: Scan writes them all
+// out as text in one string at the end.
+func (s *Set) finding(sc *scratch, fields []Field, r *Rule, hits []rhit, spans []Span) (Finding, []Span) {
+	fd := Finding{Rule: r, Field: fields[hits[0].field].Name}
+	first := len(spans)
 	var subs []string
-	keys := make([]string, 0, len(hits))
+	keys := sc.keys[:0]
 	for i, h := range hits {
 		f := fields[h.field]
 		if i > 0 && h.field == hits[i-1].field && h.start == hits[i-1].start && h.end == hits[i-1].end {
@@ -641,11 +733,12 @@ func (s *Set) finding(sc *scratch, fields []Field, r *Rule, hits []rhit) Finding
 			sp.RuneStart, sp.RuneEnd = sp.Start, sp.End
 		} else {
 			sp.RuneStart = sc.runeOffset(fields, h.field, sp.Start)
-			sp.RuneEnd = sp.RuneStart + utf8.RuneCountInString(sp.Text)
+			sp.RuneEnd = sp.RuneStart + runeCount(sp.Text)
 		}
-		sp.Key = sc.spanKey(fields, r.ID, h)
-		keys = append(keys, sp.Key)
-		fd.Spans = append(fd.Spans, sp)
+		k := sc.spanKey(fields, r.ID, h)
+		keys = append(keys, k)
+		sc.sums = append(sc.sums, k)
+		spans = append(spans, sp)
 		switch h.o.role {
 		case roleA:
 			fd.A = appendNew(fd.A, h.o.canon)
@@ -660,9 +753,13 @@ func (s *Set) finding(sc *scratch, fields []Field, r *Rule, hits []rhit) Finding
 			subs = appendNew(subs, fmt.Sprintf("Use “%s” instead of “%s”.", h.o.repl, h.o.canon))
 		}
 	}
+	// A full slice expression: appending to one finding's spans must not
+	// overwrite the next one's.
+	fd.Spans = spans[first:len(spans):len(spans)]
 	fd.Suggestion = strings.Join(append(subs, r.Suggestions...), " ")
-	fd.ID = FlagID(r.ID, keys)
-	return fd
+	sc.ids = append(sc.ids, flagSum(r.ID, keys))
+	sc.keys = keys[:0]
+	return fd, spans
 }
 
 // FlagID is a short, deterministic id for a rule's finding: a hash of the
@@ -679,33 +776,49 @@ func FlagID(ruleID string, keys []string) string {
 	return hex64(h)
 }
 
+// flagSum is FlagID over the keys' hashes, sorting them in place: sixteen
+// hex digits sort as the numbers they write.
+func flagSum(ruleID string, ks []uint64) uint64 {
+	slices.Sort(ks)
+	ks = slices.Compact(ks)
+	h := fnvString(fnvOffset, ruleID)
+	var buf [16]byte
+	for _, k := range ks {
+		h = fnvBytes(fnvByte(h, 0), putHex(&buf, k))
+	}
+	return h
+}
+
 // spanKey is the identity of a passage: the rule, the field, the matched
 // text and the sentence around it, each normalized (case, apostrophes,
 // punctuation and spacing do not count). A decision carries over to a
 // later revision only while all four stay the same. It is a 64-bit FNV-1a
 // hash: stable across processes and versions, and cheap, since every span
 // of every scan gets one.
-func (sc *scratch) spanKey(fields []Field, ruleID string, h rhit) string {
+func (sc *scratch) spanKey(fields []Field, ruleID string, h rhit) uint64 {
 	f := fields[h.field]
 	ss, se := sc.unitRange(fields, Sentence, h.field, h.start)
 	se = max(se, int(h.end))
-	// Spans come in text order, so a sentence's spans are consecutive.
-	var sent uint64
-	if n := len(sc.sentSums); n > 0 && sc.sentSums[n-1].field == h.field && sc.sentSums[n-1].start == int32(ss) && sc.sentSums[n-1].end == int32(se) {
-		sent = sc.sentSums[n-1].sum
-	} else {
-		sc.keyBuf = appendNormKey(sc.keyBuf[:0], f.Text[ss:se])
-		sent = fnvBytes(fnvOffset, sc.keyBuf)
+	// The sentences hashed so far in this scan, latest first: a rule's
+	// spans come in text order, and several rules flag the same sentence.
+	sent, found := uint64(0), false
+	for i := len(sc.sentSums) - 1; i >= 0; i-- {
+		if m := sc.sentSums[i]; m.field == h.field && m.start == int32(ss) && m.end == int32(se) {
+			sent, found = m.sum, true
+			break
+		}
+	}
+	if !found {
+		sent = hashNormKey(fnvOffset, f.Text[ss:se])
 		sc.sentSums = append(sc.sentSums, sentSum{h.field, int32(ss), int32(se), sent})
 	}
 	k := fnvString(fnvOffset, ruleID)
 	k = fnvString(fnvByte(k, 0), f.Base)
-	sc.keyBuf = appendNormKey(sc.keyBuf[:0], f.Text[h.start:h.end])
-	k = fnvBytes(fnvByte(k, 0), sc.keyBuf)
+	k = hashNormKey(fnvByte(k, 0), f.Text[h.start:h.end])
 	for i := 0; i < 8; i++ {
 		k = fnvByte(k, byte(sent>>(8*i)))
 	}
-	return hex64(k)
+	return k
 }
 
 type sentSum struct {
@@ -740,6 +853,27 @@ func hex64(h uint64) string {
 		b[i] = byte(h >> (56 - 8*i))
 	}
 	return hex.EncodeToString(b[:])
+}
+
+// putHex writes h as hex64 does, into buf.
+func putHex(buf *[16]byte, h uint64) []byte {
+	const digits = "0123456789abcdef"
+	for i := 15; i >= 0; i-- {
+		buf[i] = digits[h&0xf]
+		h >>= 4
+	}
+	return buf[:]
+}
+
+// appendHex is the hex64 of each of hs, end to end in one string.
+func appendHex(hs []uint64) string {
+	var b strings.Builder
+	b.Grow(16 * len(hs))
+	var buf [16]byte
+	for _, h := range hs {
+		b.Write(putHex(&buf, h))
+	}
+	return b.String()
 }
 
 func appendNew(list []string, s string) []string {

@@ -347,6 +347,53 @@ func appendNormKey(dst []byte, s string) []byte {
 	return dst
 }
 
+// hashNormKey is fnvBytes(h, appendNormKey(nil, s)) without building the
+// form: every span's key hashes its sentence, so it runs over most of the
+// text of a heavily flagged article.
+func hashNormKey(h uint64, s string) uint64 {
+	emitted, gap := false, false
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			switch {
+			case asciiWord[c]:
+				if gap && emitted {
+					h = fnvByte(h, ' ')
+				}
+				gap, emitted = false, true
+				if c >= 'A' && c <= 'Z' {
+					c |= 0x20
+				}
+				h = fnvByte(h, c)
+			case c == '\'':
+				h = fnvByte(h, c)
+				emitted = true
+			default:
+				gap = true
+			}
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		switch {
+		case isWordRune(r):
+			if gap && emitted {
+				h = fnvByte(h, ' ')
+			}
+			gap, emitted = false, true
+			var buf [utf8.UTFMax]byte
+			h = fnvBytes(h, utf8.AppendRune(buf[:0], unicode.ToLower(r)))
+		case isApostrophe(r):
+			h = fnvByte(h, '\'')
+			emitted = true
+		default:
+			gap = true
+		}
+	}
+	return h
+}
+
 func b2i(b bool) int {
 	if b {
 		return 1
