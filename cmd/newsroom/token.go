@@ -16,7 +16,10 @@ func init() {
 
 // tokenIssue signs a token. It needs the signing key itself (from
 // --key-file, NEWSROOM_TOKEN_KEY or NEWSROOM_TOKEN_KEY_FILE), so only
-// whoever holds the key — an admin — can issue tokens.
+// whoever holds the key — an admin — can issue tokens. The key file is the
+// one the services read (NEWSROOM_TOKEN_KEY_FILE, compose's token_key):
+// during a rotation it lists several keys, and, as in the services, the
+// first is the active one and signs.
 func tokenIssue(a *args, out io.Writer) error {
 	const u = "token issue --subject S --role R[,R2] [--ttl D] [--key-file F]"
 	if err := a.need(0, u); err != nil {
@@ -44,10 +47,11 @@ func tokenIssue(a *args, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		key, err = auth.DecodeKey(string(b))
+		keys, err := auth.DecodeKeys(string(b))
 		if err != nil {
-			return err
+			return fmt.Errorf("%s: %w", f, err)
 		}
+		key = keys[0]
 	} else if key, err = auth.KeyFromEnv(); err != nil {
 		return err
 	}

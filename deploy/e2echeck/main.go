@@ -22,10 +22,14 @@
 //	                                    events (told apart by their acks'
 //	                                    reply inboxes), and whether any event
 //	                                    was handled by two
+//	e2echeck tls -grpc ADDR,...         NATS and every gRPC address refuse
+//	                                    plaintext and clients without the
+//	                                    stack's CA, and answer with it
 //
 // FILE has one article per line: id, cluster and public URL, tab-separated.
-// Common flags: -nats URL (default nats://127.0.0.1:4222), -secrets DIR
-// (default deploy/secrets, for the passwords).
+// Common flags: -nats URL (default tls://127.0.0.1:4222), -secrets DIR
+// (default deploy/secrets, for the passwords and tls/ca.pem, the CA every
+// connection verifies the stack with).
 package main
 
 import (
@@ -57,19 +61,20 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: e2echeck perms|verify|streams|consumers|share [flags]")
+		fmt.Fprintln(os.Stderr, "usage: e2echeck perms|verify|streams|consumers|share|tls [flags]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
-	url := fs.String("nats", "nats://127.0.0.1:4222", "NATS URL")
+	url := fs.String("nats", "tls://127.0.0.1:4222", "NATS URL")
 	secrets := fs.String("secrets", "deploy/secrets", "directory of the generated secrets")
 	ids := fs.String("ids", "", "verify: file of id<TAB>cluster<TAB>url lines")
 	wait := fs.Duration("wait", 90*time.Second, "verify: how long pages may take to show their related box; streams: how long to wait for them")
 	dur := fs.Duration("for", 60*time.Second, "share: how long to watch (or until SIGTERM)")
 	var consumers multi
 	fs.Var(&consumers, "consumer", "share: STREAM/DURABLE to watch (repeatable)")
+	grpcAddrs := fs.String("grpc", "", "tls: gRPC addresses to check, comma-separated")
 	_ = fs.Parse(os.Args[2:])
-	c := &checker{url: *url, secrets: *secrets}
+	c := &checker{url: *url, secrets: *secrets, ca: filepath.Join(*secrets, "tls", "ca.pem")}
 	var err error
 	switch os.Args[1] {
 	case "perms":
@@ -82,6 +87,8 @@ func main() {
 		err = c.consumers(consumers)
 	case "streams":
 		err = c.streams(*wait)
+	case "tls":
+		err = c.tls(strings.Split(*grpcAddrs, ","))
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -98,6 +105,7 @@ func (m *multi) Set(s string) error { *m = append(*m, s); return nil }
 
 type checker struct {
 	url, secrets string
+	ca           string // the stack's CA certificate
 }
 
 func (c *checker) connect(user string, opts ...nats.Option) (*nats.Conn, error) {
@@ -108,6 +116,7 @@ func (c *checker) connect(user string, opts ...nats.Option) (*nats.Conn, error) 
 	opts = append([]nats.Option{
 		nats.Name("e2echeck-" + user),
 		nats.UserInfo(user, strings.TrimSpace(string(pw))),
+		nats.RootCAs(c.ca),
 		nats.Timeout(10 * time.Second),
 		nats.MaxReconnects(-1),
 	}, opts...)

@@ -4,12 +4,14 @@
 package natsconf
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"newsroom.dev/internal/certgen"
 	"newsroom.dev/platform/audit"
 	"newsroom.dev/platform/events"
 	"newsroom.dev/platform/natsx"
@@ -24,6 +26,15 @@ import (
 // secrets include at run/secrets/nats_auth (fake values here).
 func load(t *testing.T) *server.Options {
 	t.Helper()
+	opts, _ := loadTLS(t)
+	return opts
+}
+
+// loadTLS is load, and also returns the directory of the CA and
+// certificates (made as deploy/gen-secrets makes them) that the config's
+// /run/secrets/tls/ paths point to, moved under the test's root.
+func loadTLS(t *testing.T) (*server.Options, string) {
+	t.Helper()
 	root := t.TempDir()
 	conf, err := os.ReadFile("nats.conf")
 	if err != nil {
@@ -34,6 +45,13 @@ func load(t *testing.T) *server.Options {
 			t.Fatal(err)
 		}
 	}
+	certs := filepath.Join(root, "run/secrets/tls")
+	if err := certgen.Generate(certs, certgen.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	// The TLS paths are absolute (nats-server does not resolve them
+	// against the config file); the include is relative and stays.
+	conf = bytes.ReplaceAll(conf, []byte(`"/run/secrets/`), []byte(`"`+root+`/run/secrets/`))
 	auth := `DRAFTING_PASSWORD: "a"
 REVIEW_PASSWORD: "b"
 PUBLISHING_PASSWORD: "c"
@@ -54,7 +72,7 @@ ROUTES: ["nats-route://route:f@127.0.0.1:6222"]
 	if err != nil {
 		t.Fatal(err)
 	}
-	return opts
+	return opts, certs
 }
 
 func allowed(p *server.SubjectPermission, subject string) bool {
@@ -258,6 +276,9 @@ func TestClusterAndJetStream(t *testing.T) {
 	}
 	if opts.Cluster.Name != "newsroom" || opts.Cluster.Username != "route" || opts.Cluster.Password != "f" || len(opts.Routes) != 1 {
 		t.Errorf("cluster %+v routes %v: want the route credentials and routes from the secrets include", opts.Cluster, opts.Routes)
+	}
+	if !opts.Cluster.NoAdvertise {
+		t.Error("the cluster advertises node addresses to clients (container IPs, outside the certificate)")
 	}
 	if opts.HTTPHost != "127.0.0.1" {
 		t.Errorf("monitoring listens on %q, want loopback only", opts.HTTPHost)

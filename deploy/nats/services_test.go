@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +24,7 @@ import (
 	draftingv1 "newsroom.dev/gen/newsroom/drafting/v1"
 	linkingv1 "newsroom.dev/gen/newsroom/linking/v1"
 	publishingv1 "newsroom.dev/gen/newsroom/publishing/v1"
+	"newsroom.dev/internal/certgen"
 	"newsroom.dev/platform/auth"
 	"newsroom.dev/platform/clock"
 	"newsroom.dev/platform/events"
@@ -73,7 +75,7 @@ func TestServicesUnderTheirPermissions(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a NATS server and all four services")
 	}
-	opts := load(t)
+	opts, certs := loadTLS(t)
 	opts.Cluster = server.ClusterOpts{}
 	opts.Routes = nil
 	opts.ServerName = "conf-test"
@@ -106,7 +108,8 @@ func TestServicesUnderTheirPermissions(t *testing.T) {
 	var v violations
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	connect := func(user string) (*nats.Conn, jetstream.JetStream) {
-		nc, err := nats.Connect(ns.ClientURL(), nats.UserInfo(user, passwords[user]), nats.ErrorHandler(v.handler(user)))
+		nc, err := nats.Connect(ns.ClientURL(), nats.UserInfo(user, passwords[user]), nats.ErrorHandler(v.handler(user)),
+			nats.RootCAs(filepath.Join(certs, certgen.CAFile)))
 		if err != nil {
 			t.Fatalf("connect as %s: %v", user, err)
 		}

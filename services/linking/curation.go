@@ -78,13 +78,8 @@ func remove(list []string, id string) []string {
 // both. adding says the op puts other in a list, so other must be a
 // published story (removing a story that was since unpublished is fine).
 func (s *Service) curate(ctx context.Context, article, other string, op curationOp, adding bool) (*linkingv1.Curation, []*articlev1.RelatedStory, error) {
-	switch {
-	case article == "" || other == "":
-		return nil, nil, status.Error(codes.InvalidArgument, "article_id and other_id are required")
-	case article == other:
-		return nil, nil, status.Error(codes.InvalidArgument, "a story cannot be related to itself")
-	case !validKey(article) || !validKey(other):
-		return nil, nil, status.Error(codes.InvalidArgument, "article_id and other_id must be article ids")
+	if err := validatePair(article, other); err != nil {
+		return nil, nil, err
 	}
 	if !s.index().Has(article) {
 		return nil, nil, status.Errorf(codes.NotFound, "article %q is not a published story known to linking", article)
@@ -127,17 +122,6 @@ func (s *Service) curate(ctx context.Context, article, other string, op curation
 		return nil, nil, grpcx.Internal(ctx, s.log, "reading related stories", err)
 	}
 	return c, v.GetRelated(), nil
-}
-
-// validKey reports whether id can be a KV key.
-func validKey(id string) bool {
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '=' || c == '.' || c == '/') {
-			return false
-		}
-	}
-	return id != "" && id[0] != '.' && id[len(id)-1] != '.'
 }
 
 // PinRelated always shows other_id first in article_id's box.

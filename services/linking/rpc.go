@@ -23,24 +23,16 @@ const (
 // article.
 func (s *Service) GetRelated(ctx context.Context, req *linkingv1.GetRelatedRequest) (*linkingv1.GetRelatedResponse, error) {
 	id := req.GetArticleId()
-	if id == "" {
-		return nil, status.Error(codes.InvalidArgument, "article_id is required")
-	}
-	limit := int(req.GetLimit())
-	switch {
-	case limit < 0:
-		return nil, status.Error(codes.InvalidArgument, "limit must not be negative")
-	case limit == 0:
-		limit = defaultLimit
-	case limit > maxLimit:
-		limit = maxLimit
+	limit, err := validateGetRelated(req)
+	if err != nil {
+		return nil, err
 	}
 	v, _, err := s.related.Get(ctx, id)
 	switch {
 	case errors.Is(err, natsx.ErrNotFound):
 		return nil, status.Errorf(codes.NotFound, "article %q is not a published story known to linking", id)
 	case errors.Is(err, jetstream.ErrInvalidKey):
-		return nil, status.Error(codes.InvalidArgument, "article_id is not a valid article id")
+		return nil, invalid("article_id is not a valid article id", "article_id")
 	case err != nil:
 		return nil, grpcx.Internal(ctx, s.log, "reading related stories", err)
 	}
@@ -54,22 +46,11 @@ func (s *Service) GetRelated(ctx context.Context, req *linkingv1.GetRelatedReque
 // relevance floor as the box applies: a suggestion is a story the box
 // would show.
 func (s *Service) SuggestRelated(ctx context.Context, req *linkingv1.SuggestRelatedRequest) (*linkingv1.SuggestRelatedResponse, error) {
+	limit, err := validateSuggest(req)
+	if err != nil {
+		return nil, err
+	}
 	a := req.GetArticle()
-	if a == nil {
-		return nil, status.Error(codes.InvalidArgument, "article is required")
-	}
-	if a.GetHeadline() == "" && a.GetDek() == "" && a.GetSummary() == "" && a.GetBody() == "" {
-		return nil, status.Error(codes.InvalidArgument, "the article has no text to relate")
-	}
-	limit := int(req.GetLimit())
-	switch {
-	case limit < 0:
-		return nil, status.Error(codes.InvalidArgument, "limit must not be negative")
-	case limit == 0:
-		limit = defaultLimit
-	case limit > maxLimit:
-		limit = maxLimit
-	}
 	d := index.Doc{
 		ID: a.GetId(), Headline: a.GetHeadline(), Dek: a.GetDek(), Summary: a.GetSummary(), Body: a.GetBody(),
 		Tags: a.GetTags(), Desk: a.GetDesk(), PublishedAt: s.d.Clock.Now(),

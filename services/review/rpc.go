@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -21,8 +19,8 @@ import (
 
 // GetReview returns the review of an article's latest submitted revision.
 func (s *Service) GetReview(ctx context.Context, req *reviewv1.GetReviewRequest) (*reviewv1.GetReviewResponse, error) {
-	if req.GetArticleId() == "" {
-		return nil, status.Error(codes.InvalidArgument, "article_id is required")
+	if err := requireArticleID(req.GetArticleId()); err != nil {
+		return nil, err
 	}
 	r, _, err := s.reviews.Get(ctx, req.GetArticleId())
 	if errors.Is(err, natsx.ErrNotFound) {
@@ -36,8 +34,12 @@ func (s *Service) GetReview(ctx context.Context, req *reviewv1.GetReviewRequest)
 
 // ApproveFlag accepts a flagged passage as it stands.
 func (s *Service) ApproveFlag(ctx context.Context, req *reviewv1.ApproveFlagRequest) (*reviewv1.ApproveFlagResponse, error) {
+	note, err := approveNote(req)
+	if err != nil {
+		return nil, err
+	}
 	r, err := s.decide(ctx, req.GetArticleId(), req.GetFlagId(), req.GetExpectedRevision(),
-		reviewv1.FlagStatus_FLAG_STATUS_APPROVED, strings.TrimSpace(req.GetNote()))
+		reviewv1.FlagStatus_FLAG_STATUS_APPROVED, note)
 	if err != nil {
 		return nil, err
 	}
@@ -46,9 +48,9 @@ func (s *Service) ApproveFlag(ctx context.Context, req *reviewv1.ApproveFlagRequ
 
 // DismissFlag marks a flag as a false alarm; the reason is kept for audit.
 func (s *Service) DismissFlag(ctx context.Context, req *reviewv1.DismissFlagRequest) (*reviewv1.DismissFlagResponse, error) {
-	reason := strings.TrimSpace(req.GetReason())
-	if reason == "" {
-		return nil, status.Error(codes.InvalidArgument, "reason is required to dismiss a flag")
+	reason, err := dismissReason(req)
+	if err != nil {
+		return nil, err
 	}
 	r, err := s.decide(ctx, req.GetArticleId(), req.GetFlagId(), req.GetExpectedRevision(),
 		reviewv1.FlagStatus_FLAG_STATUS_DISMISSED, reason)
@@ -61,11 +63,8 @@ func (s *Service) DismissFlag(ctx context.Context, req *reviewv1.DismissFlagRequ
 // decide records a decision on one flag and clears the review when it was
 // the last WARNING or BLOCKER flag open.
 func (s *Service) decide(ctx context.Context, articleID, flagID string, expected int64, st reviewv1.FlagStatus, reason string) (*reviewv1.Review, error) {
-	if articleID == "" {
-		return nil, status.Error(codes.InvalidArgument, "article_id is required")
-	}
-	if flagID == "" {
-		return nil, status.Error(codes.InvalidArgument, "flag_id is required")
+	if err := validateDecision(articleID, flagID); err != nil {
+		return nil, err
 	}
 	actor := auth.Actor(ctx)
 	action := actApprove
@@ -109,12 +108,9 @@ func (s *Service) decide(ctx context.Context, articleID, flagID string, expected
 
 // RequestChanges sends the revision back to its author with a note.
 func (s *Service) RequestChanges(ctx context.Context, req *reviewv1.RequestChangesRequest) (*reviewv1.RequestChangesResponse, error) {
-	if req.GetArticleId() == "" {
-		return nil, status.Error(codes.InvalidArgument, "article_id is required")
-	}
-	note := strings.TrimSpace(req.GetNote())
-	if note == "" {
-		return nil, status.Error(codes.InvalidArgument, "note is required: tell the author what to change")
+	note, err := changesNote(req)
+	if err != nil {
+		return nil, err
 	}
 	actor := auth.Actor(ctx)
 	r, err := s.update(ctx, req.GetArticleId(), "request changes", func(r *reviewv1.Review) ([]natsx.Event, error) {
@@ -143,22 +139,8 @@ func (s *Service) RequestChanges(ctx context.Context, req *reviewv1.RequestChang
 // one. Once a review is cleared its note has gone out with the article and
 // can no longer change here.
 func (s *Service) SetSensitivityNote(ctx context.Context, req *reviewv1.SetSensitivityNoteRequest) (*reviewv1.SetSensitivityNoteResponse, error) {
-	if req.GetArticleId() == "" {
-		return nil, status.Error(codes.InvalidArgument, "article_id is required")
-	}
-	note := req.GetNote()
-	title, text := strings.TrimSpace(note.GetTitle()), strings.TrimSpace(note.GetText())
-	empty := title == "" && text == ""
-	if req.GetAcceptProposed() && !empty {
-		return nil, status.Error(codes.InvalidArgument, "send either note or accept_proposed, not both")
-	}
-	if !empty && text == "" {
-		return nil, status.Error(codes.InvalidArgument, "note.text is required")
-	}
-	if err := checkNoteText("note.title", title, 300, false); err != nil {
-		return nil, err
-	}
-	if err := checkNoteText("note.text", text, 2000, true); err != nil {
+	title, text, empty, err := sensitivityNote(req)
+	if err != nil {
 		return nil, err
 	}
 	actor := auth.Actor(ctx)
@@ -198,8 +180,8 @@ func (s *Service) SetSensitivityNote(ctx context.Context, req *reviewv1.SetSensi
 // CheckText runs the rules over an article without storing anything, so
 // writers can check copy before they submit it.
 func (s *Service) CheckText(ctx context.Context, req *reviewv1.CheckTextRequest) (*reviewv1.CheckTextResponse, error) {
-	if req.GetArticle() == nil {
-		return nil, status.Error(codes.InvalidArgument, "article is required")
+	if err := validateCheckText(req); err != nil {
+		return nil, err
 	}
 	set := s.ruleSet()
 	findings := set.Scan(articleFields(req.GetArticle()))
@@ -236,22 +218,4 @@ func (s *Service) submitted(ctx context.Context, r *reviewv1.Review) (*articlev1
 
 func stateName(st reviewv1.ReviewState) string {
 	return strings.ToLower(strings.TrimPrefix(st.String(), "REVIEW_STATE_"))
-}
-
-// checkNoteText holds the reader-facing note to the same rules drafting
-// applies to article text: valid UTF-8, bounded, no control characters
-// (newlines only where paragraphs make sense).
-func checkNoteText(field, v string, maxRunes int, multiline bool) error {
-	if !utf8.ValidString(v) {
-		return status.Errorf(codes.InvalidArgument, "%s is not valid UTF-8", field)
-	}
-	if n := utf8.RuneCountInString(v); n > maxRunes {
-		return status.Errorf(codes.InvalidArgument, "%s is %d characters; at most %d", field, n, maxRunes)
-	}
-	for _, r := range v {
-		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\t')) {
-			return status.Errorf(codes.InvalidArgument, "%s contains a control character (U+%04X)", field, r)
-		}
-	}
-	return nil
 }
