@@ -116,7 +116,7 @@ func (s *Service) publish(ctx context.Context, cur *publishingv1.Publication, sr
 		Subject: events.ArticlePublished,
 		ID:      events.ID(id, live.GetRevision(), "published", n),
 		Msg: &publishingv1.ArticlePublished{
-			Meta:     s.meta(ctx, id, live.GetRevision(), "published", n),
+			Meta:        s.meta(ctx, id, live.GetRevision(), "published", n),
 			Article:     live,
 			Imported:    cur.GetImported(),
 			Publication: cur.GetPublishCount(),
