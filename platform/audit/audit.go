@@ -6,6 +6,9 @@
 //
 // Recording happens after the handler returns and never changes the
 // call's answer: a record that cannot be stored is logged at error level.
+// The call answers once its record is stored; records of calls that
+// answer at the same moment share one message of the stream (batch.go),
+// so they also share its sequence number and stored time.
 // Calls refused before they reach a handler (no or bad token, a role the
 // matrix refuses, the rate limit) are not recorded, so nobody outside can
 // flood the trail; grpcx logs them instead.
@@ -56,6 +59,7 @@ type Auditor struct {
 	js    jetstream.JetStream
 	log   *slog.Logger
 	clock clock.Clock
+	out   batcher
 }
 
 // New ensures the AUDIT stream exists and returns an Auditor writing to it.
@@ -72,7 +76,7 @@ func New(ctx context.Context, cfg Config) (*Auditor, error) {
 	if _, err := natsx.EnsureStream(ctx, cfg.JS, Stream, []string{Subjects}, cfg.Replicas); err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
-	return &Auditor{js: cfg.JS, log: cfg.Log, clock: cfg.Clock}, nil
+	return &Auditor{js: cfg.JS, log: cfg.Log, clock: cfg.Clock, out: batcher{js: cfg.JS}}, nil
 }
 
 // Subject is where records of the named service go, e.g.
@@ -121,12 +125,13 @@ func (a *Auditor) record(ctx context.Context, method string, req, resp any, err 
 
 // Record stores r on its service's subject. It never fails the caller: a
 // record it cannot store is logged. It waits for the stream's ack (at most
-// PublishTimeout), so a record is listable once the call has answered.
+// PublishTimeout), so a record is listable once the call has answered;
+// records stored at the same moment share a message.
 func (a *Auditor) Record(ctx context.Context, r *auditv1.AuditRecord) {
 	b, err := proto.Marshal(r)
 	if err == nil {
 		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), PublishTimeout)
-		_, err = a.js.Publish(pctx, Subject(r.GetService()), b)
+		err = a.out.store(pctx, Subject(r.GetService()), b)
 		cancel()
 	}
 	if err != nil {

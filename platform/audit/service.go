@@ -122,15 +122,21 @@ func (a *Auditor) scan(ctx context.Context, since time.Time, fn func(*auditv1.Au
 		if err != nil {
 			return err
 		}
-		var r auditv1.AuditRecord
-		if err := proto.Unmarshal(msg.Data(), &r); err != nil {
-			a.log.WarnContext(ctx, "skipping a malformed audit record", "seq", meta.Sequence.Stream, "subject", msg.Subject(), "err", err)
-		} else {
+		raws, err := records(msg.Data(), msg.Headers().Get(HeaderBatch))
+		if err != nil {
+			a.log.WarnContext(ctx, "skipping malformed audit records", "seq", meta.Sequence.Stream, "subject", msg.Subject(), "err", err)
+		}
+		for _, raw := range raws {
+			r := &auditv1.AuditRecord{}
+			if err := proto.Unmarshal(raw, r); err != nil {
+				a.log.WarnContext(ctx, "skipping a malformed audit record", "seq", meta.Sequence.Stream, "subject", msg.Subject(), "err", err)
+				continue
+			}
 			r.Sequence = meta.Sequence.Stream
 			if r.GetService() == "" {
 				r.Service = strings.TrimPrefix(msg.Subject(), SubjectPrefix)
 			}
-			fn(&r, meta.Timestamp)
+			fn(r, meta.Timestamp)
 		}
 		if meta.Sequence.Stream >= last || meta.NumPending == 0 {
 			return nil

@@ -9,7 +9,8 @@ import "sync"
 // replica wrote since): the compare-and-set on its revision refuses the
 // write then, and Update reads the bucket; so does any update whose
 // function decides not to write, which must not rest on a stale copy.
-// Only records with no events pending are cached.
+// Only records whose events, if any, are published are cached: an update
+// written over such a record may drop them.
 type recordCache struct {
 	mu    sync.Mutex
 	m     map[string]cachedRecord

@@ -31,12 +31,17 @@ func (s *Store[T]) Recover(ctx context.Context, minAge time.Duration) (int, erro
 	return n + m, err
 }
 
+// RecoveryMinAge is the minAge RunRecovery passes to Recover: a write
+// this old whose events are still in the record was left by a crash, not
+// by a writer at work or a clear that is due (DefaultClearDelay).
+const RecoveryMinAge = 10 * time.Second
+
 // RunRecovery calls Recover now and then every interval until ctx ends.
 func (s *Store[T]) RunRecovery(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if n, err := s.Recover(ctx, 2*time.Second); err != nil && ctx.Err() == nil {
+		if n, err := s.Recover(ctx, RecoveryMinAge); err != nil && ctx.Err() == nil {
 			s.log.Warn("outbox recovery", "err", err)
 		} else if n > 0 {
 			s.log.Info("outbox recovery published pending events", "records", n)
@@ -49,18 +54,35 @@ func (s *Store[T]) RunRecovery(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// recoverWrites reads the bucket's stream, headers only, from scanFrom
-// to its last message at the start of the pass.
+// recoverWrites finishes the keys whose outbox writes were too young at
+// the last pass and are old enough now, then reads the bucket's stream,
+// headers only, from scanFrom to its last message at the start of the
+// pass. Young writes it meets are remembered by key, so the next pass
+// need not read the stream again from the first of them.
 func (s *Store[T]) recoverWrites(ctx context.Context, minAge time.Duration) (int, error) {
 	s.scanMu.Lock()
 	defer s.scanMu.Unlock()
+	n := 0
+	for key, at := range s.young {
+		if time.Since(at) < minAge {
+			continue
+		}
+		done, err := s.finish(ctx, key)
+		if err != nil {
+			return n, err
+		}
+		delete(s.young, key)
+		if done {
+			n++
+		}
+	}
 	info, err := s.stream.Info(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("natsx: recover %s: %w", s.KV.Bucket(), err)
+		return n, fmt.Errorf("natsx: recover %s: %w", s.KV.Bucket(), err)
 	}
 	last := info.State.LastSeq
 	if info.State.Msgs == 0 || last < s.scanFrom {
-		return 0, nil
+		return n, nil
 	}
 	cfg := jetstream.OrderedConsumerConfig{HeadersOnly: true, DeliverPolicy: jetstream.DeliverAllPolicy}
 	if s.scanFrom > 0 {
@@ -68,20 +90,11 @@ func (s *Store[T]) recoverWrites(ctx context.Context, minAge time.Duration) (int
 	}
 	cons, err := s.stream.OrderedConsumer(ctx, cfg)
 	if err != nil {
-		return 0, fmt.Errorf("natsx: recover %s: %w", s.KV.Bucket(), err)
+		return n, fmt.Errorf("natsx: recover %s: %w", s.KV.Bucket(), err)
 	}
 	prefix := "$KV." + s.KV.Bucket() + "."
-	var (
-		n     int
-		next  = s.scanFrom // where the next pass starts
-		young uint64       // the first write left for a later pass
-	)
-	defer func() {
-		if young != 0 {
-			next = min(next, young)
-		}
-		s.scanFrom = next
-	}()
+	next := s.scanFrom // where the next pass starts
+	defer func() { s.scanFrom = next }()
 	for next <= last {
 		batch, err := cons.FetchNoWait(256)
 		if err != nil {
@@ -96,12 +109,14 @@ func (s *Store[T]) recoverWrites(ctx context.Context, minAge time.Duration) (int
 			}
 			seq := md.Sequence.Stream
 			if m.Headers().Get(HeaderOutbox) != "" {
+				key := strings.TrimPrefix(m.Subject(), prefix)
 				if time.Since(md.Timestamp) < minAge {
-					if young == 0 {
-						young = seq
+					if s.young == nil {
+						s.young = make(map[string]time.Time)
 					}
+					s.young[key] = md.Timestamp // the key's latest such write
 				} else {
-					done, err := s.finish(ctx, strings.TrimPrefix(m.Subject(), prefix))
+					done, err := s.finish(ctx, key)
 					if err != nil {
 						next = seq
 						return n, err
@@ -134,8 +149,8 @@ func (s *Store[T]) finish(ctx context.Context, key string) (bool, error) {
 		return false, err
 	}
 	env, err := unmarshalEnvelope(e.Value())
-	if err != nil || len(env.Pending) == 0 {
-		return false, nil
+	if err != nil || len(env.Pending) == 0 || s.owed.published(key, e.Revision()) {
+		return false, nil // nothing to do, or published and due to be cleared
 	}
 	if err := s.publishPending(ctx, env.Pending); err != nil {
 		return false, err
@@ -180,7 +195,7 @@ func (s *Store[T]) recoverMarkers(ctx context.Context, minAge time.Duration) (in
 			e, err := s.KV.Get(ctx, key)
 			if err == nil {
 				_, ps, derr := s.decode(e.Value())
-				if derr == nil && len(ps) > 0 {
+				if derr == nil && len(ps) > 0 && !s.owed.published(key, e.Revision()) {
 					if err := s.publishPending(ctx, ps); err != nil {
 						return n, err
 					}

@@ -27,8 +27,18 @@ var ErrNotFound = errors.New("natsx: not found")
 // the HeaderOutbox header, so Recover finds records a crash left with
 // events still pending by reading the headers of the bucket's recent
 // writes (see recover.go), and a change costs no extra round trip.
+//
+// The clear is deferred by ClearDelay (see clear.go): a service usually
+// changes one article again within moments, and that change, written over
+// the record, clears the published events for free.
 type Store[T proto.Message] struct {
-	KV     jetstream.KeyValue
+	KV jetstream.KeyValue
+	// ClearDelay is how long after publishing a change's events the
+	// record keeps them before a write of its own clears them (0: at
+	// once). Set it before the Store is used; NewStore sets
+	// DefaultClearDelay.
+	ClearDelay time.Duration
+
 	js     jetstream.JetStream
 	outbox jetstream.Stream
 	stream jetstream.Stream // the bucket's own stream, KV_<bucket>
@@ -36,9 +46,11 @@ type Store[T proto.Message] struct {
 	log    *slog.Logger
 
 	cache recordCache // the records this Store wrote last
+	owed  owedClears  // records holding events this Store published
 
 	scanMu   sync.Mutex
-	scanFrom uint64 // the bucket's stream sequence Recover reads from next
+	scanFrom uint64               // the bucket's stream sequence Recover reads from next
+	young    map[string]time.Time // keys whose last outbox write Recover found too young
 }
 
 // HeaderOutbox marks a write to a Store's bucket that holds events not yet
@@ -70,7 +82,7 @@ func NewStore[T proto.Message](ctx context.Context, js jetstream.JetStream, buck
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Store[T]{KV: kv, js: js, outbox: ob, stream: st, newT: newT, log: log.With("bucket", bucket)}, nil
+	return &Store[T]{KV: kv, ClearDelay: DefaultClearDelay, js: js, outbox: ob, stream: st, newT: newT, log: log.With("bucket", bucket)}, nil
 }
 
 // Get returns the record at key and its KV revision.
@@ -108,7 +120,9 @@ func (s *Store[T]) Update(ctx context.Context, key string, fn func(cur T, exists
 
 // UpdateRev is Update, and also returns the KV revision at which the
 // record it returns was stored (0 if there is none), so that callers can
-// keep a cache of the bucket without reading the record back.
+// keep a cache of the bucket without reading the record back. After a
+// change with events that is the revision of the write storing them; the
+// deferred clear writes the same value again at a later revision.
 func (s *Store[T]) UpdateRev(ctx context.Context, key string, fn func(cur T, exists bool) (T, []Event, error)) (T, uint64, error) {
 	var zero T
 	conflicts := 0
@@ -139,9 +153,13 @@ func (s *Store[T]) UpdateRev(ctx context.Context, key string, fn func(cur T, exi
 					return zero, 0, err
 				}
 				rev, exists = e.Revision(), true
-				// A writer died between storing and publishing: publish for it.
-				if err := s.publishPending(ctx, left); err != nil {
-					return zero, 0, err
+				// A writer died between storing and publishing: publish for
+				// it (unless these are events this Store published and has
+				// not cleared yet).
+				if len(left) > 0 && !s.owed.published(key, rev) {
+					if err := s.publishPending(ctx, left); err != nil {
+						return zero, 0, err
+					}
 				}
 			}
 		}
@@ -189,6 +207,9 @@ func (s *Store[T]) UpdateRev(ctx context.Context, key string, fn func(cur T, exi
 			s.cache.forget(key)
 			return zero, 0, fmt.Errorf("natsx: store %s: %w", key, err)
 		}
+		// This write replaced whatever events the record held: they were
+		// published before (by this Store, or above), so no clear is owed.
+		s.owed.drop(key, newRev)
 		if len(env.Pending) == 0 {
 			s.cache.put(key, env.Value, newRev)
 			return next, newRev, nil
@@ -197,6 +218,12 @@ func (s *Store[T]) UpdateRev(ctx context.Context, key string, fn func(cur T, exi
 			// Stored but not published: Recover will finish it.
 			s.cache.forget(key)
 			s.log.Warn("events stored, publish deferred to recovery", "key", key, "err", err)
+			return next, newRev, nil
+		}
+		if s.ClearDelay > 0 {
+			// The events are out: the next change may write over them.
+			s.cache.put(key, env.Value, newRev)
+			s.clearLater(key, env.Value, newRev)
 			return next, newRev, nil
 		}
 		if clearedRev, ok := s.clearPending(ctx, key, env.Value, newRev); ok && clearedRev != 0 {
@@ -281,12 +308,7 @@ func (s *Store[T]) decode(raw []byte) (T, []pending, error) {
 }
 
 func (s *Store[T]) publishPending(ctx context.Context, ps []pending) error {
-	for _, p := range ps {
-		if err := publishRaw(ctx, s.js, p.Subject, p.ID, p.Type, p.Data); err != nil {
-			return err
-		}
-	}
-	return nil
+	return publishAll(ctx, s.js, ps)
 }
 
 // clearPending removes published events from the record, unless someone

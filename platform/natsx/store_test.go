@@ -1,6 +1,7 @@
 package natsx_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -144,11 +145,85 @@ func TestStoreUpdatePublishesEvents(t *testing.T) {
 	if ev := decodeUpdated(t, m); !proto.Equal(ev.Article, a) {
 		t.Errorf("event carries %v, want %v", ev.Article, a)
 	}
-	// Once published, the events are cleared from the record.
-	if raw, err := s.KV.Get(ctx, "a1"); err != nil || containsPending(raw.Value()) {
-		t.Errorf("record still holds pending events: %v", err)
-	}
+	// Once published, the events are cleared from the record, after
+	// ClearDelay.
+	waitCleared(t, ctx, s, "a1")
 	noMarkersLeft(t, ctx, n.JS, "test-articles")
+}
+
+// waitCleared waits until the record at key holds no events (the deferred
+// clear has run), failing after a generous while.
+func waitCleared(t *testing.T, ctx context.Context, s *natsx.Store[*articlev1.Article], key string) {
+	t.Helper()
+	for i := 0; ; i++ {
+		raw, err := s.KV.Get(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !containsPending(raw.Value()) {
+			return
+		}
+		if i == 300 {
+			t.Fatalf("record %s still holds pending events", key)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// bucketWrites is how many writes the test bucket's stream has taken.
+func bucketWrites(t *testing.T, ctx context.Context, s *natsx.Store[*articlev1.Article]) uint64 {
+	t.Helper()
+	st, err := s.KV.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.(*jetstream.KeyValueBucketStatus).StreamInfo().State.LastSeq
+}
+
+// A change written over a record whose events are published clears them:
+// no write of its own is needed. Without a delay, every change with
+// events costs a second write.
+func TestStoreNextChangeClears(t *testing.T) {
+	ctx, n, s, st := setup(t)
+	s.ClearDelay = time.Hour
+	for range 2 {
+		if _, err := s.Update(ctx, "a1", bump); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := bucketWrites(t, ctx, s); got != 2 {
+		t.Errorf("%d writes for two changes, want 2", got)
+	}
+	raw, err := s.KV.Get(ctx, "a1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := natsx.PendingEvents(raw.Value()); got != 1 {
+		t.Errorf("the record holds %d events, want the last change's 1 (published, not yet cleared)", got)
+	}
+	// This store's recovery leaves it to the due clear; another store (a
+	// replica, a restarted process) cannot tell and publishes again, which
+	// the event's id dedupes.
+	if got, err := s.Recover(ctx, 0); err != nil || got != 0 {
+		t.Errorf("Recover = %d, %v; want 0", got, err)
+	}
+	if got, err := newStore(t, ctx, n).Recover(ctx, 0); err != nil || got != 1 {
+		t.Errorf("another store's Recover = %d, %v; want 1", got, err)
+	}
+	if msgs := streamMsgs(t, ctx, st); len(msgs) != 2 {
+		t.Errorf("%d events, want 2", len(msgs))
+	}
+	waitCleared(t, ctx, s, "a1")
+
+	s.ClearDelay = 0
+	before := bucketWrites(t, ctx, s)
+	if _, err := s.Update(ctx, "a1", bump); err != nil {
+		t.Fatal(err)
+	}
+	if got := bucketWrites(t, ctx, s) - before; got != 2 {
+		t.Errorf("%d writes for a change with no delay, want 2 (the change, its clear)", got)
+	}
+	waitCleared(t, ctx, s, "a1")
 }
 
 func TestStoreNoChangeWritesNothing(t *testing.T) {
