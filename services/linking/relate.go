@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -29,12 +28,18 @@ import (
 // read the curation before the change cannot store a box computed from
 // it. Force also stores an unchanged box, without an event.
 func (s *Service) refresh(ctx context.Context, id string, force bool, include ...string) error {
-	d, ok := s.index().Get(id)
-	if !ok {
+	if !s.index().Has(id) {
 		return nil
 	}
-	rev := d.Revision
-	_, err := s.related.Update(ctx, id, func(cur *linkingv1.RelatedUpdated, exists bool) (*linkingv1.RelatedUpdated, []natsx.Event, error) {
+	box, kvRev, err := s.related.UpdateRev(ctx, id, func(cur *linkingv1.RelatedUpdated, exists bool) (*linkingv1.RelatedUpdated, []natsx.Event, error) {
+		// Read at each attempt: events of other stories are handled
+		// concurrently, and one may have republished or taken down id
+		// meanwhile (a box stored after the take-down would outlive it).
+		d, ok := s.index().Get(id)
+		if !ok {
+			return nil, nil, natsx.ErrNoChange
+		}
+		rev := d.Revision
 		c, err := s.readCuration(ctx, id)
 		if err != nil {
 			return nil, nil, err
@@ -68,7 +73,12 @@ func (s *Service) refresh(ctx context.Context, id string, force bool, include ..
 	if err != nil {
 		return fmt.Errorf("linking: store related of %s: %w", id, err)
 	}
-	return s.syncLinks(ctx, id)
+	// links learns at once which stories the box shows, before the watch
+	// catches up.
+	if kvRev != 0 {
+		s.links.set(id, kvRev, box.GetRelated(), s.cfg.Related)
+	}
+	return nil
 }
 
 // compute is the box of story d, which now shows box, under curation c:
@@ -141,20 +151,6 @@ func (s *Service) forward(ctx context.Context, id string) error {
 			return err
 		}
 	}
-	return nil
-}
-
-// syncLinks reads back the box of article id, so that links knows at once
-// which stories it shows, before the watch catches up.
-func (s *Service) syncLinks(ctx context.Context, id string) error {
-	v, kvRev, err := s.related.Get(ctx, id)
-	if errors.Is(err, natsx.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	s.links.set(id, kvRev, v.GetRelated(), s.cfg.Related)
 	return nil
 }
 

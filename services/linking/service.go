@@ -124,9 +124,13 @@ func (s *Service) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	start := time.Now()
+	// The two snapshots load side by side.
+	linksRev := make(chan uint64, 1)
+	go func() { linksRev <- s.loadLinks(ctx) }()
 	from := s.loadSnapshot(ctx)
 	s.docsRev.Store(from)
 	s.loaded.Store(from)
+	s.relRev.Store(<-linksRev)
 	wg.Go(func() { s.follow(ctx, s.docs, s.applyDocs, docsReady, &s.docsRev) })
 	wg.Go(func() { s.follow(ctx, s.related.KV, s.applyLinks, linksReady, &s.relRev) })
 	wg.Go(func() { s.related.RunRecovery(ctx, s.cfg.RecoveryEvery) })
@@ -149,5 +153,12 @@ func (s *Service) Run(ctx context.Context) error {
 		Durable:  Durable,
 		Subjects: []string{events.ArticlePublished, events.ArticleUnpublished},
 		Log:      s.log,
+		// Events of different stories in parallel, of one story in order.
+		// A story's events also change other stories' boxes (forward
+		// links, boxes showing it): those go through the compare-and-set
+		// of linking-related, which recomputes a box from its current
+		// value and the index on every attempt, so two handlers entering
+		// one box both land.
+		Concurrency: natsx.ArticleConcurrency,
 	}, s.handle)
 }

@@ -81,9 +81,15 @@ func (p *Prepared) ID() string { return p.doc.ID }
 // analyzer holds the scratch space of one analysis.
 type analyzer struct {
 	words []word
-	slots []int32 // open addressing over Prepared.terms: index+1
+	slots []int32 // open addressing over terms: index+1
 	seq   []uint64
 	ent   entityScratch
+	// The story's distinct terms so far, copied to the Prepared at the
+	// end, at their final size.
+	terms  []string
+	hashes []uint64
+	tfs    []uint16
+	length uint32
 }
 
 var analyzers = sync.Pool{New: func() any { return &analyzer{slots: make([]int32, 1024)} }}
@@ -94,6 +100,7 @@ func prepare(cfg *Config, d Doc) *Prepared {
 	defer analyzers.Put(a)
 	clear(a.slots)
 	a.seq = a.seq[:0]
+	a.terms, a.hashes, a.tfs, a.length = a.terms[:0], a.hashes[:0], a.tfs[:0], 0
 	a.ent.reset()
 	p := &Prepared{doc: Doc{ID: d.ID, Headline: d.Headline, URL: d.URL, PublishedAt: d.PublishedAt, Revision: d.Revision}}
 	for _, f := range [...]struct {
@@ -108,16 +115,19 @@ func prepare(cfg *Config, d Doc) *Prepared {
 		if f.weight <= 0 {
 			continue
 		}
-		for _, w := range a.words {
-			t := w.term
-			if isStop(t) {
+		for i := range a.words {
+			w := &a.words[i]
+			if w.stop {
 				continue
 			}
+			t, h := w.term, w.hash
 			if cfg.Stem {
-				t = stem(t)
+				// The S stemmer only ever shortens a word.
+				if st := stem(t); len(st) != len(t) {
+					t, h = st, hashString(st)
+				}
 			}
-			h := hashString(t)
-			a.count(p, t, h, f.weight)
+			a.count(t, h, f.weight)
 			a.seq = append(a.seq, h)
 		}
 	}
@@ -132,23 +142,26 @@ func prepare(cfg *Config, d Doc) *Prepared {
 			if cfg.Stem {
 				t = stem(t)
 			}
-			a.count(p, t, hashString(t), cfg.TagWeight)
+			a.count(t, hashString(t), cfg.TagWeight)
 		}
 	}
+	p.terms = slices.Clone(a.terms)
+	p.hashes = slices.Clone(a.hashes)
+	p.tfs = slices.Clone(a.tfs)
+	p.length = a.length
 	slices.Sort(p.tags)
 	p.ents = a.ent.finish(nil)
-	slices.Sort(p.ents)
 	p.sim = simhash(a.seq)
 	return p
 }
 
 // count adds weight to term t's frequency.
-func (a *analyzer) count(p *Prepared, t string, h uint64, weight int) {
-	p.length += uint32(weight)
-	if len(p.terms)*2 >= len(a.slots) {
+func (a *analyzer) count(t string, h uint64, weight int) {
+	a.length += uint32(weight)
+	if len(a.terms)*2 >= len(a.slots) {
 		a.slots = make([]int32, len(a.slots)*2)
 		mask := uint64(len(a.slots) - 1)
-		for i, h := range p.hashes {
+		for i, h := range a.hashes {
 			j := h & mask
 			for a.slots[j] != 0 {
 				j = (j + 1) & mask
@@ -163,16 +176,16 @@ func (a *analyzer) count(p *Prepared, t string, h uint64, weight int) {
 		if v == 0 {
 			break
 		}
-		if i := v - 1; p.hashes[i] == h && p.terms[i] == t {
-			p.tfs[i] = uint16(min(int(p.tfs[i])+weight, 65535))
+		if i := v - 1; a.hashes[i] == h && a.terms[i] == t {
+			a.tfs[i] = uint16(min(int(a.tfs[i])+weight, 65535))
 			return
 		}
 		j = (j + 1) & mask
 	}
-	a.slots[j] = int32(len(p.terms) + 1)
-	p.terms = append(p.terms, t)
-	p.hashes = append(p.hashes, h)
-	p.tfs = append(p.tfs, uint16(min(weight, 65535)))
+	a.slots[j] = int32(len(a.terms) + 1)
+	a.terms = append(a.terms, t)
+	a.hashes = append(a.hashes, h)
+	a.tfs = append(a.tfs, uint16(min(weight, 65535)))
 }
 
 // simhash is Charikar's SimHash of a story's word 3-shingles: stories
@@ -181,26 +194,57 @@ func simhash(seq []uint64) uint64 {
 	if len(seq) == 0 {
 		return 0
 	}
-	var bits [64]int32
-	n := int32(0)
-	add := func(h uint64) {
-		n++
-		for b := range 64 {
-			bits[b] += int32(h >> b & 1)
-		}
-	}
+	var c bitCounts
 	if len(seq) < 3 {
 		for _, h := range seq {
-			add(h)
+			c.add(h)
 		}
 	} else {
 		for i := 2; i < len(seq); i++ {
-			add(mix(seq[i-2] ^ seq[i-1]<<21 ^ seq[i-1]>>43 ^ seq[i]<<42 ^ seq[i]>>22))
+			c.add(mix(seq[i-2] ^ seq[i-1]<<21 ^ seq[i-1]>>43 ^ seq[i]<<42 ^ seq[i]>>22))
 		}
 	}
+	return c.majority()
+}
+
+// bitCounts counts, for each of 64 bit positions, how many of the values
+// added have that bit set. It adds eight bits at once: lane b holds eight
+// byte-wide counters, of bits b, b+8, …, b+56, which are carried into
+// 32-bit totals before they can overflow.
+type bitCounts struct {
+	lanes   [8]uint64
+	pending int // values in the lanes
+	n       int32
+	bits    [64]int32
+}
+
+func (c *bitCounts) add(h uint64) {
+	const ones = 0x0101010101010101
+	for b := range 8 {
+		c.lanes[b] += h >> b & ones
+	}
+	c.n++
+	if c.pending++; c.pending == 255 {
+		c.carry()
+	}
+}
+
+func (c *bitCounts) carry() {
+	for b := range 8 {
+		for k := range 8 {
+			c.bits[8*k+b] += int32(c.lanes[b] >> (8 * k) & 0xff)
+		}
+		c.lanes[b] = 0
+	}
+	c.pending = 0
+}
+
+// majority returns the bits set in more than half of the values.
+func (c *bitCounts) majority() uint64 {
+	c.carry()
 	var out uint64
 	for b := range 64 {
-		if bits[b]*2 > n {
+		if c.bits[b]*2 > c.n {
 			out |= 1 << b
 		}
 	}

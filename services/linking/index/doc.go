@@ -6,11 +6,11 @@
 // from headline, dek, summary, body and tags with field weights, leaving
 // out terms no other story has and terms too many have — and candidates
 // are scored with BM25 against it, skipping postings that cannot matter
-// (MaxScore). BM25Baseline stops there; Full weights terms by the square
-// root of their idf, re-ranks a pool of candidates by the BM25 score
-// relative to the story's own, plus the overlap of named entities and
-// tags, times a recency decay, and collapses near-duplicate copies
-// (SimHash). Entities are found without a model (entities.go, data/).
+// (MaxScore). BM25Baseline stops there; Full counts every query term the
+// same, re-ranks a pool of candidates by the BM25 score relative to the
+// story's own, plus the overlap of named entities and tags, times a
+// recency decay, plus the candidate's similarity to the best candidates
+// (vector.go), and collapses near-duplicate copies (SimHash). Entities are found without a model (entities.go, data/).
 //
 // Storage (index.go, postings.go): postings are delta- and varint-coded
 // in blocks with skip entries; terms, entities and story ids are interned

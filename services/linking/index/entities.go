@@ -3,6 +3,7 @@ package index
 import (
 	"bufio"
 	"embed"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -135,17 +136,17 @@ func has(m map[string]struct{}, k string) bool { _, ok := m[k]; return ok }
 
 // entityScratch gathers one story's entities.
 type entityScratch struct {
-	found   map[string]struct{}
+	found   []string            // with repeats; finish sorts them out
 	midCaps map[string]struct{} // single words capitalised mid-sentence
 	pending []string            // single capitalised words that start a sentence
 	buf     []string
 }
 
 func (e *entityScratch) reset() {
-	if e.found == nil {
-		e.found, e.midCaps = map[string]struct{}{}, map[string]struct{}{}
+	if e.midCaps == nil {
+		e.midCaps = map[string]struct{}{}
 	}
-	clear(e.found)
+	e.found = e.found[:0]
 	clear(e.midCaps)
 	e.pending = e.pending[:0]
 }
@@ -157,18 +158,18 @@ func (e *entityScratch) field(ws []word) {
 		return
 	}
 	for i := 0; i < len(ws); {
-		if !capitalised(ws[i].text) {
+		if !ws[i].capital {
 			i++
 			continue
 		}
 		j := i + 1
 		for j < len(ws) && ws[j].joined {
-			if capitalised(ws[j].text) {
+			if ws[j].capital {
 				j++
 				continue
 			}
 			// A connector continues the name only if a capitalised word follows.
-			if has(connectors, ws[j].term) && j+1 < len(ws) && ws[j+1].joined && capitalised(ws[j+1].text) {
+			if ws[j].lex().kinds&lexConnector != 0 && j+1 < len(ws) && ws[j+1].joined && ws[j+1].capital {
 				j += 2
 				continue
 			}
@@ -185,11 +186,11 @@ func (e *entityScratch) field(ws []word) {
 func (e *entityScratch) run(ws []word) {
 	start := 0
 	for i := 0; i < len(ws); {
-		if n := gazMatch(ws[i:], false); n > 0 {
+		if n, _ := gazMatch(ws[i:], false); n > 0 {
 			i += n
 			continue
 		}
-		if t := ws[i].term; has(titles, t) || has(notNames, t) || isStop(t) && !has(connectors, t) {
+		if k := ws[i].lex().kinds; k&(lexTitle|lexNotName) != 0 || ws[i].stop && k&lexConnector == 0 {
 			e.piece(ws[start:i])
 			start = i + 1
 		}
@@ -206,21 +207,22 @@ func (e *entityScratch) piece(ws []word) {
 	if len(ws) == 0 {
 		return
 	}
-	whole := gazMatch(ws, false) == len(ws)
+	n, _ := gazMatch(ws, false)
+	whole := n == len(ws)
 	connected := false
-	for _, w := range ws {
-		connected = connected || has(connectors, w.term)
+	for i := range ws {
+		connected = connected || ws[i].lex().kinds&lexConnector != 0
 	}
 	if connected && !whole {
 		e.add(joinTerms(ws, &e.buf))
 	}
 	name := 0 // start of the words not matched by the gazetteer
 	for i := 0; i < len(ws); {
-		if n := gazMatch(ws[i:], false); n > 0 {
+		if n, g := gazMatch(ws[i:], false); n > 0 {
 			if !connected {
 				e.name(ws[name:i])
 			}
-			e.add(gazetteer[joinTerms(ws[i:i+n], &e.buf)].name)
+			e.add(g.name)
 			i += n
 			name = i
 			continue
@@ -233,10 +235,10 @@ func (e *entityScratch) piece(ws []word) {
 }
 
 func trimConnectors(ws []word) []word {
-	for len(ws) > 0 && has(connectors, ws[0].term) {
+	for len(ws) > 0 && ws[0].lex().kinds&lexConnector != 0 {
 		ws = ws[1:]
 	}
-	for len(ws) > 0 && has(connectors, ws[len(ws)-1].term) {
+	for len(ws) > 0 && ws[len(ws)-1].lex().kinds&lexConnector != 0 {
 		ws = ws[:len(ws)-1]
 	}
 	return ws
@@ -250,7 +252,7 @@ func (e *entityScratch) name(ws []word) {
 		return
 	case len(ws) == 1:
 		t := ws[0].term
-		if len(t) < 2 || allDigits(t) || isStop(t) {
+		if len(t) < 2 || ws[0].digits || ws[0].stop {
 			return
 		}
 		if ws[0].sentStart {
@@ -264,21 +266,21 @@ func (e *entityScratch) name(ws []word) {
 	full := joinTerms(ws, &e.buf)
 	e.add(full)
 	if len(ws) <= 3 && !strings.ContainsFunc(full, func(r rune) bool { return r >= '0' && r <= '9' }) {
-		last := ws[len(ws)-1].term
-		if len(last) > 2 && !has(connectors, last) {
-			e.add(last)
+		last := &ws[len(ws)-1]
+		if len(last.term) > 2 && last.lex().kinds&lexConnector == 0 {
+			e.add(last.term)
 		}
 	}
 }
 
 func (e *entityScratch) add(name string) {
 	if name != "" {
-		e.found[name] = struct{}{}
+		e.found = append(e.found, name)
 	}
 }
 
-// finish settles the sentence-initial single words and returns the
-// entities found.
+// finish settles the sentence-initial single words and appends the
+// entities found to out, sorted, each once.
 func (e *entityScratch) finish(out []string) []string {
 	for _, t := range e.pending {
 		if has(e.midCaps, t) {
@@ -287,18 +289,16 @@ func (e *entityScratch) finish(out []string) []string {
 			e.add(g.name)
 		}
 	}
-	for n := range e.found {
-		out = append(out, n)
-	}
-	return out
+	slices.Sort(e.found)
+	return append(out, slices.Compact(e.found)...)
 }
 
 // gazetteerOnly takes the gazetteer names of a field in capitals or Title
 // Case.
 func (e *entityScratch) gazetteerOnly(ws []word) {
 	for i := 0; i < len(ws); {
-		if n := gazMatch(ws[i:], true); n > 0 {
-			e.add(gazetteer[joinTerms(ws[i:i+n], &e.buf)].name)
+		if n, g := gazMatch(ws[i:], true); n > 0 {
+			e.add(g.name)
 			i += n
 			continue
 		}
@@ -307,17 +307,16 @@ func (e *entityScratch) gazetteerOnly(ws []word) {
 }
 
 // gazMatch returns the number of words of the longest gazetteer name that
-// ws starts with, or 0.
-func gazMatch(ws []word, caps bool) int {
+// ws starts with, and its entry, or 0.
+func gazMatch(ws []word, caps bool) (int, gazEntry) {
 	if len(ws) == 0 {
-		return 0
+		return 0, gazEntry{}
 	}
-	longest, ok := gazFirst[ws[0].term]
-	if !ok {
-		return 0
+	first := ws[0].lex()
+	if first.gazWords == 0 {
+		return 0, gazEntry{}
 	}
-	var buf []string
-	for n := min(longest, len(ws)); n > 0; n-- {
+	for n := min(int(first.gazWords), len(ws)); n > 0; n-- {
 		if n > 1 && !ws[n-1].joined {
 			continue
 		}
@@ -331,25 +330,21 @@ func gazMatch(ws []word, caps bool) int {
 		if !ok {
 			continue
 		}
-		key := ws[0].term
-		if n > 1 {
-			key = joinTerms(ws[:n], &buf)
-		}
-		g, found := gazetteer[key]
+		g, found := gazTable.getWords(ws[:n])
 		if !found {
 			continue
 		}
 		if g.acronym {
-			if caps && has(acronymsInCapitals, key) {
+			if caps && n == 1 && first.kinds&lexCapsWord != 0 {
 				continue
 			}
 			if !upper(ws[:n]) {
 				continue
 			}
 		}
-		return n
+		return n, g
 	}
-	return 0
+	return 0, gazEntry{}
 }
 
 func joinTerms(ws []word, buf *[]string) string {
@@ -379,7 +374,7 @@ func capitalised(s string) bool {
 
 func upper(ws []word) bool {
 	for _, w := range ws {
-		if !upperText(w.text) {
+		if !w.upper {
 			return false
 		}
 	}
@@ -414,13 +409,13 @@ func shouting(ws []word) bool {
 		if w.sentStart {
 			sentences++
 		}
-		if isStop(w.term) || allDigits(w.term) {
+		if w.stop || w.digits {
 			continue
 		}
 		content++
-		if capitalised(w.text) {
+		if w.capital {
 			caps++
-			if len(w.text) > 1 && upperText(w.text) {
+			if len(w.text) > 1 && w.upper {
 				allCaps++
 			}
 		}

@@ -81,6 +81,15 @@ func (x *Index) Prepare(d Doc) *Prepared {
 	p := prepare(&x.cfg, d)
 	x.mu.RLock()
 	defer x.mu.RUnlock()
+	x.resolve(p, nil)
+	return p
+}
+
+// resolve looks p's terms up and picks its signature. The caller holds
+// the read lock. idfs, if not nil, caches idfs by document frequency
+// while the lock is held (the idf depends on it and the number of
+// stories only); 0 is an empty entry.
+func (x *Index) resolve(p *Prepared, idfs []float64) {
 	p.tids = make([]uint32, len(p.terms))
 	s := make([]sigEntry, len(p.terms))
 	for i, t := range p.terms {
@@ -91,14 +100,22 @@ func (x *Index) Prepare(d Doc) *Prepared {
 		} else {
 			p.tids[i] = noTerm
 		}
-		s[i] = sigEntry{int32(i), p.tfs[i], float64(p.tfs[i]) * x.idfOf(df, x.live+1)}
+		var idf float64
+		if df < len(idfs) {
+			if idf = idfs[df]; idf == 0 {
+				idf = x.idfOf(df, x.live+1)
+				idfs[df] = idf
+			}
+		} else {
+			idf = x.idfOf(df, x.live+1)
+		}
+		s[i] = sigEntry{int32(i), p.tfs[i], float64(p.tfs[i]) * idf}
 	}
 	s = topSignature(s, x.cfg.SignatureTerms)
 	p.sig = make([]int32, len(s))
 	for i, e := range s {
 		p.sig[i] = e.i
 	}
-	return p
 }
 
 // Add indexes d, replacing any earlier version of it.
@@ -158,10 +175,30 @@ func (x *Index) key(id string) uint32 {
 func (x *Index) PutPrepared(p *Prepared, seq uint64) bool {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	return x.put(p, seq)
+}
+
+// put is PutPrepared under the write lock.
+func (x *Index) put(p *Prepared, seq uint64) bool {
+	doc, ok := x.place(p, seq)
+	if !ok {
+		return false
+	}
+	for i, tid := range p.tids {
+		x.post[tid].add(doc, p.tfs[i], p.length)
+	}
+	x.maybeCompact()
+	return true
+}
+
+// place gives a prepared story its document number and stores all of it
+// but its postings, which the caller appends: its terms get their ids
+// (p.tids) and posting lists. It returns false if seq is stale.
+func (x *Index) place(p *Prepared, seq uint64) (uint32, bool) {
 	key := x.key(p.doc.ID)
 	if seq != 0 {
 		if seq <= x.keySeq[key] {
-			return false
+			return 0, false
 		}
 		x.keySeq[key] = seq
 	}
@@ -183,21 +220,19 @@ func (x *Index) PutPrepared(p *Prepared, seq uint64) bool {
 	x.meta = appendString(x.meta, p.doc.Headline)
 	x.meta = appendString(x.meta, p.doc.URL)
 
-	// Postings.
+	// Terms new to the index get their ids and (empty) posting lists.
 	tids := p.tids
 	if tids == nil {
 		panic("index: PutPrepared of a story not prepared by this index")
 	}
 	for i, t := range p.terms {
-		tid := tids[i]
-		if tid == noTerm {
-			tid = x.terms.intern(t, p.hashes[i])
+		if tids[i] == noTerm {
+			tid := x.terms.intern(t, p.hashes[i])
 			tids[i] = tid
+			if int(tid) == len(x.post) {
+				x.post = append(x.post, plist{})
+			}
 		}
-		if int(tid) == len(x.post) {
-			x.post = append(x.post, plist{})
-		}
-		x.post[tid].add(doc, p.tfs[i], p.length)
 	}
 	x.postings += uint64(len(p.terms))
 	x.live++
@@ -222,8 +257,7 @@ func (x *Index) PutPrepared(p *Prepared, seq uint64) bool {
 		x.featA = append(x.featA, x.feature("#"+t))
 	}
 	slices.Sort(x.featA[start:])
-	x.maybeCompact()
-	return true
+	return doc, true
 }
 
 func (x *Index) feature(name string) uint32 {
@@ -451,7 +485,7 @@ func (x *Index) Stats() Stats {
 		b += int64(cap(x.post[i].data)) + int64(cap(x.post[i].skips))*8
 	}
 	b += int64(cap(x.post)) * int64(plistSize)
-	in := func(i *interner) int64 { return int64(cap(i.arena) + 4*cap(i.ends) + 4*cap(i.table)) }
+	in := func(i *interner) int64 { return int64(cap(i.arena) + 4*cap(i.ends) + 8*cap(i.table)) }
 	b += in(&x.terms) + in(&x.feats) + in(&x.keys)
 	b += int64(4*cap(x.featDF) + 4*cap(x.keyDoc) + 8*cap(x.keySeq))
 	b += int64(4*cap(x.dKey) + 8*cap(x.dPub) + 4*cap(x.dLen) + 8*cap(x.dSim) + 8*cap(x.dRev) + 4*cap(x.dMeta) + 4*cap(x.dFeat) + 4*cap(x.dSig) + 4*cap(x.dNT) + 8*cap(x.dead))
@@ -493,49 +527,3 @@ func uvarint(b []byte) (uint64, int) {
 }
 
 func hamming(a, b uint64) int { return bits.OnesCount64(a ^ b) }
-
-// AddAll indexes docs 0 to n-1 (doc(i) returns the i-th), preparing them
-// on workers goroutines and adding them in order: the bulk load of a
-// rebuild or a benchmark.
-func (x *Index) AddAll(n int, doc func(i int) Doc, workers int) {
-	const batch = 512
-	workers = max(workers, 1)
-	type job struct {
-		seq int
-		out []*Prepared
-	}
-	jobs := make(chan int)
-	done := make(chan job, workers)
-	go func() {
-		for b := 0; b*batch < n; b++ {
-			jobs <- b
-		}
-		close(jobs)
-	}()
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for b := range jobs {
-				lo, hi := b*batch, min(n, (b+1)*batch)
-				out := make([]*Prepared, 0, hi-lo)
-				for i := lo; i < hi; i++ {
-					out = append(out, x.Prepare(doc(i)))
-				}
-				done <- job{b, out}
-			}
-		})
-	}
-	go func() { wg.Wait(); close(done) }()
-	pending := map[int][]*Prepared{}
-	next := 0
-	for j := range done {
-		pending[j.seq] = j.out
-		for ps, ok := pending[next]; ok; ps, ok = pending[next] {
-			delete(pending, next)
-			for _, p := range ps {
-				x.PutPrepared(p, 0)
-			}
-			next++
-		}
-	}
-}

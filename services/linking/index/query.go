@@ -31,7 +31,9 @@ type Query struct {
 }
 
 // Hit is a related story and its score. Its Doc carries only what Get
-// returns.
+// returns. Hits come best first: by score, and, with a ranking's
+// Neighbours, by their likeness to the best hits too, so a hit may
+// follow one that scores less.
 type Hit struct {
 	Doc   Doc
 	Score float64
@@ -361,9 +363,10 @@ type cand struct {
 	raw   float64 // BM25
 	s1    float64 // BM25 × decay: what the pool is chosen by
 	score float64 // final
+	key   float64 // what the final order is by: score, plus the neighbours' say
 }
 
-var cursorPool = sync.Pool{New: func() any { return new([]cursor) }}
+var scanPool = sync.Pool{New: func() any { return new([]scan) }}
 
 // candidates returns the pool best documents by BM25 (times the recency
 // decay, if the ranking has one), in no order. It is MaxScore (Turtle and
@@ -377,10 +380,10 @@ func (x *Index) candidates(q *query, f *filter, pool int) []cand {
 		return nil
 	}
 	r := q.r
-	cp := cursorPool.Get().(*[]cursor)
-	defer cursorPool.Put(cp)
+	cp := scanPool.Get().(*[]scan)
+	defer scanPool.Put(cp)
 	if cap(*cp) < len(q.terms) {
-		*cp = make([]cursor, len(q.terms))
+		*cp = make([]scan, len(q.terms))
 	}
 	cs := (*cp)[:len(q.terms)]
 	for i, t := range q.terms {
@@ -397,7 +400,7 @@ func (x *Index) candidates(q *query, f *filter, pool int) []cand {
 	if r.CommonPostings > 0 {
 		common = uint32(r.CommonPostings)
 	}
-	slices.SortFunc(cs, func(a, b cursor) int {
+	slices.SortFunc(cs, func(a, b scan) int {
 		ac, bc := a.l.n > common, b.l.n > common
 		if ac != bc {
 			if ac {
@@ -422,39 +425,71 @@ func (x *Index) candidates(q *query, f *filter, pool int) []cand {
 	}
 	decay := r.HalfLife > 0
 	k1, b, avg := r.K1, r.B, q.avg
+	// minNorm is BM25's length normalisation for each list's shortest
+	// story: with the frequency at hand, it bounds what the list can add.
+	minNorm := make([]float64, len(cs))
+	for i := range cs {
+		minNorm[i] = k1 * (1 - b + b*float64(cs[i].l.minLen)/avg)
+	}
 	h := candHeap{}
 	theta := math.Inf(-1)
 	ess := forced
-	for {
-		d := uint32(endDoc)
-		for i := ess; i < len(cs); i++ {
-			d = min(d, cs[i].doc)
-		}
-		if d == endDoc {
-			break
-		}
-		if !x.eligible(d, f) {
-			for i := ess; i < len(cs); i++ {
-				if cs[i].doc == d {
-					cs[i].next()
-				}
+	// The essential lists are merged through a heap on their current
+	// documents: a long query's documents are mostly in one or two of its
+	// lists, and scanning every list for each would cost more than the
+	// scoring.
+	m := mergeHeap{cs: cs}
+	m.reset(ess)
+	var at []int
+	for len(m.h) > 0 {
+		d := cs[m.h[0]].doc
+		at = m.popAll(d, at[:0])
+		full := len(h) >= pool
+		skip := false
+		if full {
+			// A bound from the lists alone, with the frequencies at
+			// hand, first: most documents of a long query's lists
+			// cannot make the pool, and the story's length, date and
+			// liveness are a cache miss each.
+			bound := 0.0
+			if ess > 0 {
+				bound = prefix[ess-1]
 			}
+			for _, i := range at {
+				c := &cs[i]
+				tf := float64(c.tf)
+				bound += c.w * tf * (k1 + 1) / (tf + minNorm[i])
+			}
+			skip = bound <= theta
+		}
+		if !skip {
+			skip = !x.eligible(d, f)
+		}
+		if skip {
+			for _, i := range at {
+				cs[i].next()
+			}
+			m.pushAll(at)
 			continue
 		}
 		norm := k1 * (1 - b + b*float64(x.dLen[d])/avg)
 		s := 0.0
-		for i := ess; i < len(cs); i++ {
-			if c := &cs[i]; c.doc == d {
-				tf := float64(c.tf())
-				s += c.w * tf * (k1 + 1) / (tf + norm)
-				c.next()
-			}
+		for _, i := range at {
+			c := &cs[i]
+			tf := float64(c.tf)
+			s += c.w * tf * (k1 + 1) / (tf + norm)
+			c.next()
+		}
+		m.pushAll(at)
+		// The decay is at most 1: only a document that could make the
+		// pool without it is worth computing it for.
+		if full && ess > 0 && s+prefix[ess-1] <= theta || full && ess == 0 && s <= theta {
+			continue
 		}
 		dec := 1.0
 		if decay {
 			dec = r.decay(x.dPub[d] - q.pub)
 		}
-		full := len(h) >= pool
 		pruned := false
 		for i := ess - 1; i >= 0; i-- {
 			if full && (s+prefix[i])*dec <= theta {
@@ -464,7 +499,7 @@ func (x *Index) candidates(q *query, f *filter, pool int) []cand {
 			c := &cs[i]
 			c.seek(d)
 			if c.doc == d {
-				tf := float64(c.tf())
+				tf := float64(c.tf)
 				s += c.w * tf * (k1 + 1) / (tf + norm)
 			}
 		}
@@ -478,10 +513,14 @@ func (x *Index) candidates(q *query, f *filter, pool int) []cand {
 			}
 			if len(h) >= pool {
 				theta = h[0].s1
+				was := ess
 				for ess < len(cs) && prefix[ess] <= theta {
 					ess++
 				}
 				ess = max(ess, forced)
+				if ess != was {
+					m.reset(ess)
+				}
 			}
 		}
 	}
@@ -494,17 +533,13 @@ func (x *Index) rerank(q *query, cs []cand, k int) []cand {
 	r := q.r
 	for i := range cs {
 		cs[i].score = x.final(q, cs[i].doc, cs[i].raw)
+		cs[i].key = cs[i].score
 	}
-	slices.SortFunc(cs, func(a, b cand) int {
-		if c := cmp.Compare(b.score, a.score); c != 0 {
-			return c
-		}
-		// Ties: the more recent story, then the id, so results are stable.
-		if c := cmp.Compare(x.dPub[b.doc], x.dPub[a.doc]); c != 0 {
-			return c
-		}
-		return cmp.Compare(string(x.keys.bytes(x.dKey[a.doc])), string(x.keys.bytes(x.dKey[b.doc])))
-	})
+	x.sortCands(cs)
+	if r.Neighbours > 0 && r.NeighbourWeight != 0 && len(cs) > 1 {
+		x.neighbours(q, cs)
+		x.sortCands(cs)
+	}
 	if r.NearDup <= 0 {
 		return cs[:min(k, len(cs))]
 	}
@@ -523,6 +558,49 @@ func (x *Index) rerank(q *query, cs []cand, k int) []cand {
 		}
 	}
 	return out
+}
+
+// neighbours adds to the keys of cs, sorted best first, their mean
+// cosine with the best r.Neighbours of them (other than themselves). It
+// orders the candidates but leaves their scores alone: a score stays
+// what one story's query makes of another, which Score and Backlinks
+// compute alike, and comparable with the story's best match.
+func (x *Index) neighbours(q *query, cs []cand) {
+	r := q.r
+	vs := make([]vec, len(cs))
+	var buf vec
+	for i := range cs {
+		start := len(buf)
+		buf = x.appendDocVec(buf, cs[i].doc)
+		vs[i] = buf[start:len(buf):len(buf)]
+	}
+	m := min(r.Neighbours, len(cs))
+	for i := range cs {
+		sum, n := 0.0, 0
+		for j := range m {
+			if j != i {
+				sum += vs[i].cosine(vs[j])
+				n++
+			}
+		}
+		if n > 0 {
+			cs[i].key += r.NeighbourWeight * sum / float64(n)
+		}
+	}
+}
+
+// sortCands sorts candidates best first, by key.
+func (x *Index) sortCands(cs []cand) {
+	slices.SortFunc(cs, func(a, b cand) int {
+		if c := cmp.Compare(b.key, a.key); c != 0 {
+			return c
+		}
+		// Ties: the more recent story, then the id, so results are stable.
+		if c := cmp.Compare(x.dPub[b.doc], x.dPub[a.doc]); c != 0 {
+			return c
+		}
+		return cmp.Compare(string(x.keys.bytes(x.dKey[a.doc])), string(x.keys.bytes(x.dKey[b.doc])))
+	})
 }
 
 // final is a candidate's score from its BM25 score raw.

@@ -16,7 +16,8 @@ import (
 // BM25Baseline stops there. Full re-ranks the pool: the BM25 score,
 // divided by the story's score against itself (so scores compare across
 // stories), plus the overlap of named entities and of tags, times a
-// recency decay; then near-duplicate copies of one story are collapsed.
+// recency decay, plus the candidate's mean similarity to the best
+// candidates; then near-duplicate copies of one story are collapsed.
 type Ranking struct {
 	Name string
 	// QueryTerms is the most terms a query keeps.
@@ -66,6 +67,13 @@ type Ranking struct {
 	// differ in at most this many bits, keeping the best ranked, and
 	// drops copies of the query story itself.
 	NearDup int
+	// Neighbours, if positive, orders the candidates by their score plus
+	// NeighbourWeight times their mean cosine (of the signatures' tf-idf
+	// vectors) with the Neighbours best: a story like the story's best
+	// matches is likelier on its subject than one that matches only the
+	// story's own words. The scores themselves stay as they were.
+	Neighbours      int
+	NeighbourWeight float64
 }
 
 // BM25Baseline is plain BM25 MoreLikeThis, as the skeleton ranked: 25
@@ -80,28 +88,32 @@ var BM25Baseline = Ranking{
 }
 
 // Full is the ranking the service uses. Its parameters were tuned on the
-// TRAIN split of Reuters-21578 (docs/benchmarks.md): a longer query
-// weighted by the square root of idf finds stories on the same subject
-// far more often than MoreLikeThis's boosted query, which leans on a
-// story's rarest words. Entities and tags weigh little: they separate
-// stories that share words, not stories that share only a name.
+// TRAIN split of Reuters-21578 (docs/benchmarks.md): a longer query whose
+// terms all count the same finds stories on the same subject far more
+// often than MoreLikeThis's boosted query, which leans on a story's
+// rarest words; and a candidate like the best candidates is likelier on
+// the story's subject than one that shares only some of its words
+// (Neighbours). Entities and tags weigh little: they separate stories
+// that share words, not stories that share only a name.
 var Full = Ranking{
-	Name:       "full",
-	QueryTerms: 40,
-	MinShared:  1,
-	MaxDF:      0.25,
-	Weight:     SqrtIDF,
-	K1:         1.2,
-	B:          0.75,
-	Pool:       64,
-	Normalize:  true,
-	Entities:   0.03,
-	Tags:       0.1,
-	HalfLife:   30 * 24 * time.Hour,
-	DecayFloor: 0.7,
-	NearDup:    3,
-	// In an archive of a million stories, 0.5%.
-	CommonPostings: 5000,
+	Name:            "full",
+	QueryTerms:      40,
+	MinShared:       1,
+	MaxDF:           0.25,
+	Weight:          Unit,
+	K1:              1.2,
+	B:               0.75,
+	Pool:            32,
+	Normalize:       true,
+	Entities:        0.03,
+	Tags:            0.1,
+	HalfLife:        30 * 24 * time.Hour,
+	DecayFloor:      0.7,
+	NearDup:         3,
+	Neighbours:      10,
+	NeighbourWeight: 1,
+	// In an archive of a million stories, 0.2%.
+	CommonPostings: 2000,
 }
 
 func (r *Ranking) withDefaults() Ranking {
@@ -165,5 +177,5 @@ func (r *Ranking) decay(dt int64) float64 {
 
 // reranks reports whether the ranking does more than BM25.
 func (r *Ranking) reranks() bool {
-	return r.Normalize || r.Entities != 0 || r.Tags != 0 || r.HalfLife > 0 || r.NearDup > 0
+	return r.Normalize || r.Entities != 0 || r.Tags != 0 || r.HalfLife > 0 || r.NearDup > 0 || r.Neighbours > 0 && r.NeighbourWeight != 0
 }

@@ -4,22 +4,152 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // word is one run of letters and digits in a field, with what entity
-// extraction needs to know about where it stands.
+// extraction and term counting need to know about it, worked out once
+// as the field is split (they ask for each word several times).
 type word struct {
 	text string // as written; an abbreviation keeps its dots ("U.S")
 	term string // lower case, dots removed
+	hash uint64 // hashString(term)
 	// sentStart: first word of the field, of a line, or after . ! ? or :
 	sentStart bool
 	// joined: only spaces separate it from the previous word, so the two
 	// may belong to one name ("New York", not "York, New").
-	joined bool
+	joined  bool
+	stop    bool // isStop(term)
+	capital bool // capitalised(text)
+	upper   bool // upperText(text): no lower-case letter
+	digits  bool // allDigits(term)
 }
 
-// splitWords appends the words of s to out.
+// derive fills in what follows from text and term.
+func (w *word) derive() {
+	w.hash = hashString(w.term)
+	w.stop = isStopHash(w.term, w.hash)
+	w.capital = capitalised(w.text)
+	w.upper = upperText(w.text)
+	w.digits = allDigits(w.term)
+}
+
+// splitWords appends the words of s to out. Text in ASCII, nearly all of
+// it, takes a byte-at-a-time path that allocates at most one lower-case
+// copy of the field; any other goes through splitWordsGeneric, which
+// splits the same way.
 func splitWords(s string, out []word) []word {
+	if ws, ok := splitASCII(s, out); ok {
+		return ws
+	}
+	return splitWordsGeneric(s, out)
+}
+
+// Classes of ASCII bytes, for splitASCII.
+const (
+	cLetter = 1 << iota
+	cDigit
+	cUpper
+	cLower
+	cSpace // ' ', '\t' and '-': a name may run on over them
+	cSent  // '.', '!', '?', ':', '\n', '\r': a sentence ends
+	cWord  = cLetter | cDigit
+)
+
+var asciiClass, asciiLowerTab = func() (c [256]uint8, l [256]byte) {
+	for i := range 256 {
+		b := byte(i)
+		l[i] = lowerByte(b)
+		switch {
+		case b >= 'a' && b <= 'z':
+			c[i] = cLetter | cLower
+		case b >= 'A' && b <= 'Z':
+			c[i] = cLetter | cUpper
+		case b >= '0' && b <= '9':
+			c[i] = cDigit
+		case b == ' ' || b == '\t' || b == '-':
+			c[i] = cSpace
+		case b == '.' || b == '!' || b == '?' || b == ':' || b == '\n' || b == '\r':
+			c[i] = cSent
+		}
+	}
+	return c, l
+}()
+
+// splitASCII is splitWords for a string in ASCII: it classifies bytes by
+// table, lower-cases and hashes each word as it reads it, and copies only
+// words with capitals. It returns false, having appended nothing, at the
+// first byte that is not ASCII.
+func splitASCII(s string, out []word) ([]word, bool) {
+	base := len(out)
+	var low []byte // lower-case copies, appended to only: terms point into it
+	sent, joined := true, false
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return out[:base], false
+		}
+		k := asciiClass[c]
+		if k&cWord == 0 {
+			if k&cSent != 0 {
+				sent, joined = true, false
+			} else if k&cSpace == 0 {
+				joined = false
+			}
+			i++
+			continue
+		}
+		start := i
+		h, all := uint64(fnvOffset), uint8(0)
+		for ; i < len(s); i++ {
+			c := s[i]
+			k := asciiClass[c]
+			if k&cWord == 0 {
+				break
+			}
+			all |= k
+			h = (h ^ uint64(asciiLowerTab[c])) * fnvPrime
+		}
+		w := word{sentStart: sent, joined: joined && !sent, text: s[start:i]}
+		if i-start == 1 && all&cLetter != 0 && abbrevDot(s, i) {
+			var b strings.Builder
+			b.WriteByte(lowerByte(s[start]))
+			for abbrevDot(s, i) {
+				b.WriteByte(lowerByte(s[i+1]))
+				i += 2
+			}
+			w.text, w.term = s[start:i], b.String()
+			if i < len(s) && s[i] == '.' {
+				i++ // the abbreviation's own dot, not a sentence end
+			}
+			w.derive()
+		} else {
+			if all&cUpper != 0 {
+				if low == nil {
+					low = make([]byte, 0, len(s)-start)
+				}
+				off := len(low)
+				for j := start; j < i; j++ {
+					low = append(low, asciiLowerTab[s[j]])
+				}
+				w.term = unsafe.String(&low[off], i-start)
+			} else {
+				w.term = w.text
+			}
+			w.hash = mix(h)
+			w.stop = isStopHash(w.term, w.hash)
+			w.capital = asciiClass[s[start]]&cUpper != 0
+			w.upper = all&cLower == 0
+			w.digits = all&cLetter == 0
+		}
+		out = append(out, w)
+		sent, joined = false, true
+	}
+	return out, true
+}
+
+// splitWordsGeneric is splitWords for any text.
+func splitWordsGeneric(s string, out []word) []word {
 	lower, aligned := s, isASCII(s)
 	if aligned {
 		lower = asciiLower(s)
@@ -74,6 +204,7 @@ func splitWords(s string, out []word) []word {
 				w.term = strings.ToLower(w.text)
 			}
 		}
+		w.derive()
 		out = append(out, w)
 		sent, joined = false, true
 	}
@@ -147,10 +278,14 @@ func Tokens(s string) []string {
 // isStop reports whether t is a stop word. It is on every word's path,
 // so it checks a small open-addressing set of hashes before any string.
 func isStop(t string) bool {
+	return len(t) <= maxStopLen && isStopHash(t, hashString(t))
+}
+
+// isStopHash is isStop for a term whose hash is known.
+func isStopHash(t string, h uint64) bool {
 	if len(t) > maxStopLen {
 		return false
 	}
-	h := hashString(t)
 	for i := h & stopMask; ; i = (i + 1) & stopMask {
 		switch stopTable[i] {
 		case 0:

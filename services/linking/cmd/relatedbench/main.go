@@ -5,10 +5,11 @@
 // takes to start on an archive of that size in JetStream, with and
 // without a snapshot. See docs/benchmarks.md.
 //
-//	go run ./services/linking/cmd/relatedbench [-n 1000000] [-queries 2000] [-simple] [-startup]
+//	go run ./services/linking/cmd/relatedbench [-n 1000000] [-queries 2000] [-simple] [-startup] [-hash] [-cpuprofile file]
 package main
 
 import (
+	"crypto/sha256"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -24,6 +25,7 @@ import (
 	"unsafe"
 
 	"newsroom.dev/services/linking/index"
+	"newsroom.dev/services/linking/internal/reuters"
 	"newsroom.dev/services/linking/internal/simpleindex"
 	"newsroom.dev/services/linking/internal/synth"
 )
@@ -39,6 +41,8 @@ func main() {
 	maxDF := flag.Float64("maxdf", index.Full.MaxDF, "the full ranking's MaxDF")
 	pool := flag.Int("pool", index.Full.Pool, "the full ranking's Pool")
 	common := flag.Int("common", index.Full.CommonPostings, "the full ranking's CommonPostings")
+	hash := flag.Bool("hash", false, "only build the archive one story at a time and print a hash of its snapshot (to check that a change to the build leaves the index as it was)")
+	hashReuters := flag.Bool("hash-reuters", false, "with -hash: build Reuters-21578 (internal/reuters), not the synthetic archive")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -52,7 +56,25 @@ func main() {
 	fmt.Printf("command: go run ./services/linking/cmd/relatedbench %s\n\n", strings.Join(os.Args[1:], " "))
 
 	index.Full.MaxDF, index.Full.Pool, index.Full.CommonPostings = *maxDF, *pool, *common
+	if *hash && *hashReuters {
+		stories, err := reuters.Load(reuters.DefaultDir())
+		if err != nil {
+			fatal(err)
+		}
+		var docs []index.Doc
+		for _, s := range stories {
+			if s.Body != "" {
+				docs = append(docs, reuters.Doc(s))
+			}
+		}
+		snapshotHash(docs)
+		return
+	}
 	arch := synth.New(*n, *seed)
+	if *hash {
+		snapshotHash(generate(arch))
+		return
+	}
 	if *startupOnly {
 		measureStartup(arch)
 		return
@@ -149,6 +171,23 @@ func build(docs []index.Doc) (*index.Index, buildRate) {
 	c := processCPU() - cpu
 	fmt.Printf("index build used %v of CPU (%.0f stories per CPU-second; the build runs on %d threads)\n", c.Round(time.Millisecond), float64(len(docs))/c.Seconds(), runtime.GOMAXPROCS(0))
 	return x, buildRate{d, float64(len(docs)) / d.Seconds()}
+}
+
+// snapshotHash builds docs with Add, one story after another (so that
+// every story's signature sees the same index, unlike AddAll's parallel
+// preparation), and prints the SHA-256 of its snapshot.
+func snapshotHash(docs []index.Doc) {
+	x := index.New()
+	start, cpu := time.Now(), processCPU()
+	for _, d := range docs {
+		x.Add(d)
+	}
+	fmt.Printf("sequential build: %d stories in %v, %v of CPU\n", len(docs), time.Since(start).Round(time.Millisecond), (processCPU() - cpu).Round(time.Millisecond))
+	h := sha256.New()
+	if err := x.WriteSnapshot(h); err != nil {
+		fatal(err)
+	}
+	fmt.Printf("snapshot sha256 %x\n", h.Sum(nil))
 }
 
 func processCPU() time.Duration {

@@ -11,6 +11,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	articlev1 "newsroom.dev/gen/newsroom/article/v1"
+	linkingv1 "newsroom.dev/gen/newsroom/linking/v1"
 	"newsroom.dev/platform/clock"
 	"newsroom.dev/platform/events"
 	"newsroom.dev/platform/natsx"
@@ -20,9 +22,10 @@ import (
 )
 
 // measureStartup writes the archive into linking-docs on an embedded
-// JetStream, then times the linking service's start (until its index is
-// built) without a snapshot, the snapshot's writing, and the start with
-// it.
+// JetStream, and a Related News box for every story into linking-related
+// (as the service would have stored them), then times the linking
+// service's start (until its index and reverse links are built) without a
+// snapshot, the snapshot's writing, and the start with it.
 func measureStartup(a *synth.Archive) {
 	dir, err := os.MkdirTemp("", "relatedbench-js-*")
 	if err != nil {
@@ -85,8 +88,15 @@ func measureStartup(a *synth.Archive) {
 		fatal(fmt.Errorf("publishing the archive timed out"))
 	}
 	fmt.Printf("\nstart-up: wrote %d stories to linking-docs in %v\n", a.N, time.Since(start).Round(time.Millisecond))
+	start = time.Now()
+	writeBoxes(ctx, js, a.N)
+	fmt.Printf("start-up: wrote %d boxes to linking-related in %v\n", a.N, time.Since(start).Round(time.Millisecond))
 
-	deps := service.Deps{NC: nc, JS: js, Replicas: 1, Log: slog.New(slog.DiscardHandler), Clock: clock.Real{}}
+	log := slog.New(slog.DiscardHandler)
+	if os.Getenv("RELATEDBENCH_LOG") != "" {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	deps := service.Deps{NC: nc, JS: js, Replicas: 1, Log: log, Clock: clock.Real{}}
 	run := func(label string) *linking.Service {
 		runtime.GC()
 		ctx, cancel := context.WithCancel(ctx)
@@ -102,24 +112,58 @@ func measureStartup(a *synth.Archive) {
 		case err := <-done:
 			fatal(fmt.Errorf("linking stopped: %v", err))
 		}
-		fmt.Printf("start-up %s: index of %d stories ready in %v (heap %.0f MB)\n", label, svc.Len(), time.Since(start).Round(time.Millisecond), mb(heapAfterGC()))
+		fmt.Printf("start-up %s: index of %d stories and reverse links ready in %v (heap %.0f MB)\n", label, svc.Len(), time.Since(start).Round(time.Millisecond), mb(heapAfterGC()))
 		cancel()
 		<-done
 		return svc
 	}
-	svc := run("without a snapshot (replaying linking-docs)")
+	svc := run("without a snapshot (replaying linking-docs and linking-related)")
 	start = time.Now()
 	if err := svc.Snapshot(ctx); err != nil {
 		fatal(err)
 	}
 	os, _ := js.ObjectStore(ctx, linking.BucketSnapshots)
-	size := uint64(0)
+	var size, links uint64
 	if os != nil {
 		if info, err := os.GetInfo(ctx, "index"); err == nil {
 			size = info.Size
 		}
+		if info, err := os.GetInfo(ctx, "links"); err == nil {
+			links = info.Size
+		}
 	}
-	fmt.Printf("snapshot written in %v (%.0f MB)\n", time.Since(start).Round(time.Millisecond), mb(size))
+	fmt.Printf("snapshot written in %v (index %.0f MB, links %.0f MB)\n", time.Since(start).Round(time.Millisecond), mb(size), mb(links))
 	svc = nil
 	run("with the snapshot")
+}
+
+// writeBoxes stores a box for each of n stories in linking-related, as
+// the service does (through natsx.Store): story i shows the five stories
+// before it.
+func writeBoxes(ctx context.Context, js jetstream.JetStream, n int) {
+	store, err := natsx.NewStore(ctx, js, linking.BucketRelated, 1, func() *linkingv1.RelatedUpdated { return &linkingv1.RelatedUpdated{} }, slog.New(slog.DiscardHandler))
+	if err != nil {
+		fatal(err)
+	}
+	const writers = 64
+	var wg sync.WaitGroup
+	for k := range writers {
+		wg.Go(func() {
+			for i := k; i < n; i += writers {
+				box := &linkingv1.RelatedUpdated{}
+				for j := i - 1; j >= max(0, i-5); j-- {
+					id := fmt.Sprintf("s%07d", j)
+					box.Related = append(box.Related, &articlev1.RelatedStory{ArticleId: id, Headline: "Story " + id,
+						Url: "https://news.example/" + id, Score: 1 / float64(i-j)})
+				}
+				_, err := store.Update(ctx, fmt.Sprintf("s%07d", i), func(*linkingv1.RelatedUpdated, bool) (*linkingv1.RelatedUpdated, []natsx.Event, error) {
+					return box, nil, nil
+				})
+				if err != nil {
+					fatal(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

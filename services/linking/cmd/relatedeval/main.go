@@ -64,6 +64,11 @@ func ablations() []index.Ranking {
 	add("− recency", func(r *index.Ranking) { r.HalfLife = 0 })
 	add("− near-dup collapse", func(r *index.Ranking) { r.NearDup = 0 })
 	add("− max df", func(r *index.Ranking) { r.MaxDF = 0 })
-	add("− normalisation", func(r *index.Ranking) { r.Normalize = false; r.Entities, r.Tags = 0, 0 })
+	add("− normalisation", func(r *index.Ranking) { r.Normalize = false; r.Entities, r.Tags = 0, 0; r.Neighbours = 0 })
+	add("− neighbours", func(r *index.Ranking) { r.Neighbours = 0 })
+	add("with √idf term weights", func(r *index.Ranking) { r.Weight = index.SqrtIDF })
+	add("with √idf, − neighbours (the ranking before issue 4's second pass)", func(r *index.Ranking) {
+		r.Weight, r.Neighbours, r.Pool, r.CommonPostings = index.SqrtIDF, 0, 64, 5000
+	})
 	return out
 }

@@ -1,0 +1,158 @@
+package index
+
+import "sync"
+
+// AddAll indexes docs 0 to n-1 (doc(i) returns the i-th), preparing them
+// on workers goroutines and adding them in order: the bulk load of a
+// rebuild or a benchmark. It works in batches of 512 stories, and takes
+// the lock once a batch, not once a story: a worker analyses a batch
+// without the lock, then looks all its terms up under one read lock, and
+// the adder adds a batch under one write lock. (Taken per story, the
+// lock passed between the adder and the workers a thousand times a
+// second, each writer waiting for the readers in flight.)
+func (x *Index) AddAll(n int, doc func(i int) Doc, workers int) {
+	const batch = 512
+	workers = max(workers, 1)
+	type job struct {
+		seq int
+		out []*Prepared
+	}
+	jobs := make(chan int)
+	done := make(chan job, workers)
+	go func() {
+		for b := 0; b*batch < n; b++ {
+			jobs <- b
+		}
+		close(jobs)
+	}()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			idfs := make([]float64, 1<<14)
+			for b := range jobs {
+				lo, hi := b*batch, min(n, (b+1)*batch)
+				out := make([]*Prepared, 0, hi-lo)
+				for i := lo; i < hi; i++ {
+					out = append(out, prepare(&x.cfg, doc(i)))
+				}
+				clear(idfs)
+				x.mu.RLock()
+				for _, p := range out {
+					x.resolve(p, idfs)
+				}
+				x.mu.RUnlock()
+				done <- job{b, out}
+			}
+		})
+	}
+	go func() { wg.Wait(); close(done) }()
+	pending := map[int][]*Prepared{}
+	next := 0
+	var b postingBatch
+	for j := range done {
+		pending[j.seq] = j.out
+		for ps, ok := pending[next]; ok; ps, ok = pending[next] {
+			delete(pending, next)
+			x.mu.Lock()
+			x.putBatch(ps, &b)
+			x.mu.Unlock()
+			next++
+		}
+	}
+}
+
+// putBatch puts stories one after another, as put does, but appends the
+// postings of a run of new stories (replacing none) term by term rather
+// than story by story: each list is then reached once a batch, not once
+// a story, and a list's header and last block stay in cache for all its
+// postings of the batch. A list gets the same postings in the same order
+// either way (by document number). The caller holds the write lock.
+func (x *Index) putBatch(ps []*Prepared, b *postingBatch) {
+	b.reset()
+	for _, p := range ps {
+		if k, ok := x.keys.lookup(p.doc.ID); ok && x.keyDoc[k] >= 0 {
+			// It replaces a story, which it kills, which may compact
+			// the lists: they must be complete by then.
+			b.flush(x)
+			x.put(p, 0)
+			continue
+		}
+		doc, _ := x.place(p, 0)
+		b.queue(doc, p)
+	}
+	b.flush(x)
+	x.maybeCompact()
+}
+
+// postingBatch holds postings waiting to be appended: a key per posting,
+// term id << 32 | story << 16 | term frequency, sorted by term id
+// (stably: each term's postings stay in document order) before they are
+// appended. Its slices are reused from batch to batch.
+type postingBatch struct {
+	keys, tmp []uint64
+	docs      []uint32 // of the stories queued
+	lens      []uint32
+	maxTID    uint32
+}
+
+func (b *postingBatch) reset() {
+	b.keys, b.docs, b.lens, b.maxTID = b.keys[:0], b.docs[:0], b.lens[:0], 0
+}
+
+func (b *postingBatch) queue(doc uint32, p *Prepared) {
+	if len(b.docs) == 1<<16 {
+		panic("index: posting batch too large")
+	}
+	s := uint64(len(b.docs)) << 16
+	b.docs = append(b.docs, doc)
+	b.lens = append(b.lens, p.length)
+	for i, tid := range p.tids {
+		b.keys = append(b.keys, uint64(tid)<<32|s|uint64(p.tfs[i]))
+		b.maxTID = max(b.maxTID, tid)
+	}
+}
+
+// flush appends the queued postings and empties the batch.
+func (b *postingBatch) flush(x *Index) {
+	if len(b.keys) == 0 {
+		b.reset()
+		return
+	}
+	b.sort()
+	for _, k := range b.keys {
+		s := uint32(k>>16) & 0xffff
+		x.post[k>>32].add(b.docs[s], uint16(k), b.lens[s])
+	}
+	b.reset()
+}
+
+// sort orders the keys by term id with a least-significant-digit radix
+// sort, 11 bits a pass, as many passes as the largest id needs; it is
+// stable, as the order of postings within a term requires.
+func (b *postingBatch) sort() {
+	const bits = 11
+	if cap(b.tmp) < len(b.keys) {
+		b.tmp = make([]uint64, len(b.keys))
+	}
+	src, dst := b.keys, b.tmp[:len(b.keys)]
+	var count [1 << bits]int
+	for shift := 32; shift < 64 && b.maxTID>>(shift-32) > 0; shift += bits {
+		clear(count[:])
+		for _, k := range src {
+			count[k>>shift&(1<<bits-1)]++
+		}
+		sum := 0
+		for i, c := range count {
+			count[i] = sum
+			sum += c
+		}
+		for _, k := range src {
+			d := k >> shift & (1<<bits - 1)
+			dst[count[d]] = k
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	// The sorted keys are in src; keep both buffers for the next batch.
+	b.keys, b.tmp = src, dst
+}
