@@ -80,6 +80,11 @@ func (s *Service) superviseDeliveries(ctx context.Context) error {
 		}
 	}()
 	apply := func(e jetstream.KeyValueEntry) {
+		var r *record
+		if e.Operation() == jetstream.KeyValuePut {
+			r, _ = decode(e.Value())
+		}
+		s.known.apply(e, r)
 		id := e.Key()
 		if !validID(id) {
 			return
@@ -106,6 +111,7 @@ func (s *Service) superviseDeliveries(ctx context.Context) error {
 		}
 	}
 	for attempt := 0; ; attempt++ {
+		s.known.reset()
 		err := s.watch(ctx, apply)
 		if ctx.Err() != nil {
 			return nil

@@ -40,7 +40,7 @@ func (s *Service) fanout(ctx context.Context, m jetstream.Msg) error {
 	if err != nil {
 		return natsx.Permanent(err)
 	}
-	subs, err := s.all(ctx)
+	subs, err := s.subscriptions(ctx)
 	if err != nil {
 		return err
 	}

@@ -336,12 +336,7 @@ func (s *Service) all(ctx context.Context) ([]*record, error) {
 				return nil, errors.New("webhooks: subscription watch closed")
 			}
 			if e == nil {
-				slices.SortFunc(out, func(a, b *record) int {
-					if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-						return c
-					}
-					return strings.Compare(a.ID, b.ID)
-				})
+				sortOldestFirst(out)
 				return out, nil
 			}
 			r, err := decode(e.Value())

@@ -158,6 +158,8 @@ type Service struct {
 	client *http.Client
 
 	dlqOnce sync.Once
+	// known is the watched copy of the subscriptions the fan-out reads.
+	known known
 }
 
 // New ensures the bucket and the WEBHOOKS and WEBHOOK_LOG streams. The
