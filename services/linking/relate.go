@@ -27,6 +27,15 @@ import (
 // curation change forces a write of the box (force), so a replica that
 // read the curation before the change cannot store a box computed from
 // it. Force also stores an unchanged box, without an event.
+//
+// A refresh for a forward link (include) rewrites a stored box only if an
+// included story enters it. Recomputing the box may reorder or swap its
+// older stories, as scores drift with the archive, but that drift is no
+// reason of its own to rewrite a box: every rewrite costs a write, a
+// RelatedUpdated event and publishing's copy of the box, and the next
+// refresh made for a reason (the box's own story or one it shows
+// republished or taken down, a curation change, a forward link that
+// enters) stores the drift with it.
 func (s *Service) refresh(ctx context.Context, id string, force bool, include ...string) error {
 	if !s.index().Has(id) {
 		return nil
@@ -47,6 +56,9 @@ func (s *Service) refresh(ctx context.Context, id string, force bool, include ..
 		list := s.compute(d, cur.GetRelated(), c, include)
 		changed := !exists || !same(cur.GetRelated(), list)
 		if !changed && !force {
+			return nil, nil, natsx.ErrNoChange
+		}
+		if exists && !force && len(include) > 0 && !showsAny(list, include) {
 			return nil, nil, natsx.ErrNoChange
 		}
 		if !changed {
@@ -215,6 +227,11 @@ func listHash(prev string, list []*articlev1.RelatedStory) string {
 		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%t\n", r.GetArticleId(), r.GetHeadline(), r.GetUrl(), r.GetPinned())
 	}
 	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// showsAny reports whether list shows one of ids.
+func showsAny(list []*articlev1.RelatedStory, ids []string) bool {
+	return slices.ContainsFunc(list, func(r *articlev1.RelatedStory) bool { return slices.Contains(ids, r.GetArticleId()) })
 }
 
 func storyIDs(list []*articlev1.RelatedStory) []string {
