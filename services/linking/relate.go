@@ -148,14 +148,23 @@ func relevant(hits []index.Hit) []index.Hit {
 // older stories; in an archive import they may be newer ones too, for
 // which id is simply an earlier story. At most cfg.FanOut boxes change.
 func (s *Service) forward(ctx context.Context, id string) error {
+	d, ok := s.index().Get(id)
+	if !ok {
+		return nil
+	}
 	n := 0
 	for _, h := range s.index().Backlinks(id, 2*s.cfg.FanOut+10, nil) {
-		if n >= s.cfg.FanOut || h.Score < s.cfg.MinForward {
+		if n >= s.cfg.FanOut {
 			break
 		}
 		other := h.Doc.ID
 		th, shows := s.links.threshold(other, id, s.cfg.MinForward)
-		if shows || h.Score < th {
+		// A story published after id but handled first (stories are
+		// handled several at a time) computed its box without id: that
+		// box must catch up whatever the score, as if id had been handled
+		// in order; compute's ranking and floor decide whether id makes it.
+		later := h.Doc.PublishedAt.After(d.PublishedAt)
+		if shows || !later && (h.Score < s.cfg.MinForward || h.Score < th) {
 			continue
 		}
 		n++

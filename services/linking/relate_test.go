@@ -65,3 +65,23 @@ func TestForwardLinkThatDoesNotEnterLeavesTheBox(t *testing.T) {
 		t.Fatalf("%d RelatedUpdated of fire3 after the refresh, want %d", n, events+1)
 	}
 }
+
+// TestBoxCatchesUpWithAnEarlierStoryHandledLater: stories are handled
+// several at a time, so a story can be handled before one published
+// earlier. Its box, computed without that story, must catch up when the
+// earlier one is handled, however weak the match (here no match reaches
+// MinForward): it is not a forward link but the box it would have had.
+func TestBoxCatchesUpWithAnEarlierStoryHandledLater(t *testing.T) {
+	e := startWith(t, "", 1, Config{MinForward: 1e9})
+	e.handled(e.publish(fire2, 0)) // day 2, handled first: nothing indexed before it
+	if len(e.related("fire2", 0)) != 0 {
+		t.Fatalf("fire2's box before fire1: %v", ids(e.related("fire2", 0)))
+	}
+	e.handled(e.publish(fire1, 0)) // day 0, handled second
+	u := e.latest("fire2", "fire2's box with fire1", func(u *linkingv1.RelatedUpdated) bool { return has(u.GetRelated(), "fire1") })
+	fireFirst(t, ids(u.GetRelated()), "fire1")
+	// An older story's box still needs MinForward to take a later one.
+	if has(e.related("fire1", 0), "fire2") {
+		t.Fatalf("fire1's box took fire2 below MinForward: %v", ids(e.related("fire1", 0)))
+	}
+}
