@@ -150,15 +150,29 @@ func (s *Service) applyDocs(ctx context.Context, es []jetstream.KeyValueEntry) {
 		})
 	}
 	wg.Wait()
+	// Runs of puts go to the index together (PutAll: one write lock,
+	// postings appended term by term), each run ended by a delete, which
+	// must come after the puts before it.
+	var ps []*index.Prepared
+	var seqs []uint64
+	put := func() {
+		if len(ps) > 0 {
+			x.PutAll(ps, seqs, nil)
+			ps, seqs = ps[:0], seqs[:0]
+		}
+	}
 	for i, e := range es {
 		if s.applied.Add(1) == int64(s.cfg.SnapshotEvery) {
 			go s.snapshot(ctx)
 		}
 		switch {
 		case e.Operation() != jetstream.KeyValuePut || down[i]:
+			put()
 			x.Delete(e.Key(), e.Revision())
 		case prepared[i] != nil:
-			x.PutPrepared(prepared[i], e.Revision())
+			ps = append(ps, prepared[i])
+			seqs = append(seqs, e.Revision())
 		}
 	}
+	put()
 }

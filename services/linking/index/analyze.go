@@ -71,6 +71,7 @@ type Prepared struct {
 	// are never removed, so an id found stays right):
 	tids []uint32 // term ids, noTerm for terms new to the index
 	sig  []int32  // the terms of the signature, by index
+	warm uint32   // resolve's warming loads, kept so they are not optimised away
 }
 
 const noTerm = ^uint32(0)

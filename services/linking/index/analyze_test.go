@@ -1,6 +1,7 @@
 package index
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -207,5 +208,53 @@ func TestLexiconMatchesWordLists(t *testing.T) {
 	}
 	if e, ok := lexicon.get("budget", hashString("budget")); ok || e != (lexEntry{}) {
 		t.Fatalf("lexicon knows budget: %+v", e)
+	}
+}
+
+// TestPutAllMatchesPutPrepared checks the batched put of a replay against
+// putting the same prepared stories one by one: the same results (stale
+// sequences refused) and byte for byte the same snapshot.
+func TestPutAllMatchesPutPrepared(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	words := strings.Fields("budget council vote mayor wildfire crews smoke valley match derby goal stadium rates bank inflation prices energy London Paris")
+	docs := make([]Doc, 900)
+	seqs := make([]uint64, len(docs))
+	for i := range docs {
+		var b strings.Builder
+		for range 10 + r.IntN(30) {
+			b.WriteString(words[r.IntN(len(words))] + " ")
+		}
+		docs[i] = Doc{ID: fmt.Sprintf("d%d", r.IntN(600)), Headline: words[r.IntN(len(words))], Body: b.String(), PublishedAt: at(i)}
+		seqs[i] = uint64(i + 1)
+		if i%7 == 3 {
+			seqs[i] = uint64(r.IntN(i + 1)) // often stale
+		}
+	}
+	one, all := New(), New()
+	p1, p2 := make([]*Prepared, len(docs)), make([]*Prepared, len(docs))
+	for i, d := range docs {
+		p1[i], p2[i] = one.Prepare(d), all.Prepare(d)
+	}
+	want := make([]bool, len(docs))
+	for i, p := range p1 {
+		want[i] = one.PutPrepared(p, seqs[i])
+	}
+	got := make([]bool, len(docs))
+	all.PutAll(p2, seqs, got)
+	if !slices.Equal(got, want) {
+		t.Fatalf("PutAll applied %v, want %v", got, want)
+	}
+	if !slices.Contains(want, false) || one.Stats().Stories >= len(docs) {
+		t.Fatalf("the test refuses no stale put or replaces no story: %+v", one.Stats())
+	}
+	var a, b bytes.Buffer
+	if err := one.WriteSnapshot(&a); err != nil {
+		t.Fatal(err)
+	}
+	if err := all.WriteSnapshot(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Fatal("snapshots differ")
 	}
 }

@@ -136,7 +136,8 @@ func has(m map[string]struct{}, k string) bool { _, ok := m[k]; return ok }
 
 // entityScratch gathers one story's entities.
 type entityScratch struct {
-	found   []string            // with repeats; finish sorts them out
+	found   []string            // each once; finish sorts them
+	seen    [foundSlots]uint32  // open addressing over found: index+1
 	midCaps map[string]struct{} // single words capitalised mid-sentence
 	pending []string            // single capitalised words that start a sentence
 	buf     []string
@@ -147,6 +148,7 @@ func (e *entityScratch) reset() {
 		e.midCaps = map[string]struct{}{}
 	}
 	e.found = e.found[:0]
+	clear(e.seen[:])
 	clear(e.midCaps)
 	e.pending = e.pending[:0]
 }
@@ -273,9 +275,31 @@ func (e *entityScratch) name(ws []word) {
 	}
 }
 
+// foundSlots sizes the set of names found in a story; past half of it,
+// add keeps repeats, which finish removes.
+const foundSlots = 256
+
+// add records a name once: a story names the same people and places
+// again and again, and a set here is cheaper than sorting the repeats.
 func (e *entityScratch) add(name string) {
-	if name != "" {
+	if name == "" {
+		return
+	}
+	if len(e.found) >= foundSlots/2 {
 		e.found = append(e.found, name)
+		return
+	}
+	const mask = foundSlots - 1
+	for i := hashString(name) & mask; ; i = (i + 1) & mask {
+		v := e.seen[i]
+		if v == 0 {
+			e.seen[i] = uint32(len(e.found) + 1)
+			e.found = append(e.found, name)
+			return
+		}
+		if e.found[v-1] == name {
+			return
+		}
 	}
 }
 

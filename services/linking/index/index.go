@@ -81,7 +81,7 @@ func (x *Index) Prepare(d Doc) *Prepared {
 	p := prepare(&x.cfg, d)
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	x.resolve(p, nil)
+	x.resolve(p, nil, nil)
 	return p
 }
 
@@ -89,16 +89,34 @@ func (x *Index) Prepare(d Doc) *Prepared {
 // the read lock. idfs, if not nil, caches idfs by document frequency
 // while the lock is held (the idf depends on it and the number of
 // stories only); 0 is an empty entry.
-func (x *Index) resolve(p *Prepared, idfs []float64) {
+//
+// scratch, if not nil, is reused for the scores (a bulk load resolves a
+// million stories).
+func (x *Index) resolve(p *Prepared, idfs []float64, scratch *[]sigEntry) {
 	p.tids = make([]uint32, len(p.terms))
-	s := make([]sigEntry, len(p.terms))
-	for i, t := range p.terms {
+	x.terms.findAll(p.terms, p.hashes, p.tids)
+	var s []sigEntry
+	if scratch != nil && cap(*scratch) >= len(p.terms) {
+		s = (*scratch)[:len(p.terms)]
+	} else {
+		s = make([]sigEntry, len(p.terms))
+		if scratch != nil {
+			*scratch = s
+		}
+	}
+	// Read every known term's list header first, as findAll reads the
+	// table: independent loads, their cache misses overlapped.
+	var warm uint32
+	for _, tid := range p.tids {
+		if tid != noTerm {
+			warm += x.post[tid].n
+		}
+	}
+	p.warm = warm
+	for i, tid := range p.tids {
 		df := 1
-		if tid, ok := x.terms.find(t, p.hashes[i]); ok {
-			p.tids[i] = tid
+		if tid != noTerm {
 			df += int(x.post[tid].n)
-		} else {
-			p.tids[i] = noTerm
 		}
 		var idf float64
 		if df < len(idfs) {
