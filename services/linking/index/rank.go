@@ -68,7 +68,7 @@ type Ranking struct {
 	// drops copies of the query story itself.
 	NearDup int
 	// Neighbours, if positive, orders the candidates by their score plus
-	// NeighbourWeight times their mean cosine (of the signatures' tf-idf
+	// NeighbourWeight times their mean cosine (of the signatures' tf × idf^¼
 	// vectors) with the Neighbours best: a story like the story's best
 	// matches is likelier on its subject than one that matches only the
 	// story's own words. The scores themselves stay as they were.
