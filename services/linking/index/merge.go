@@ -22,36 +22,45 @@ func (m *mergeHeap) reset(ess int) {
 	}
 }
 
-// popAll removes the cursors on document d, which must be the heap's
-// least, and appends them to at in the order of their indices (so scores
-// add up in the same order whatever the heap's).
-func (m *mergeHeap) popAll(d uint32, at []int) []int {
-	for len(m.h) > 0 && m.cs[m.h[0]].doc == d {
-		i := m.h[0]
-		n := len(m.h) - 1
-		m.h[0] = m.h[n]
-		m.h = m.h[:n]
-		if n > 0 {
-			m.down(0)
+// atTop appends to pos the heap positions of the cursors on document d,
+// which must be the heap's least (they are the top and its descendants
+// on d, in increasing positions), and to at the cursors, in the order of
+// their indices (so scores add up in the same order whatever the
+// heap's). The cursors stay in the heap until advance moves them on.
+func (m *mergeHeap) atTop(d uint32, at, pos []int) ([]int, []int) {
+	h, cs := m.h, m.cs
+	pos = append(pos, 0)
+	for k := 0; k < len(pos); k++ {
+		for c := 2*pos[k] + 1; c <= 2*pos[k]+2 && c < len(h); c++ {
+			if cs[h[c]].doc == d {
+				pos = append(pos, c)
+			}
 		}
+	}
+	for _, p := range pos {
 		// Insertion: at is short.
-		at = append(at, i)
+		at = append(at, h[p])
 		for k := len(at) - 1; k > 0 && at[k-1] > at[k]; k-- {
 			at[k-1], at[k] = at[k], at[k-1]
 		}
 	}
-	return at
+	return at, pos
 }
 
-// pushAll puts back the cursors at, moved on, unless exhausted.
-func (m *mergeHeap) pushAll(at []int) {
-	for _, i := range at {
-		if m.cs[i].doc == endDoc {
-			continue
-		}
-		m.h = append(m.h, i)
-		m.up(len(m.h) - 1)
+// advance moves the cursors at heap positions pos (from atTop) to their
+// next documents and sifts each down in place, deepest first: one pass
+// down the heap where popping and pushing them back took two. Exhausted
+// cursors sink to the bottom; the merge ends when one reaches the top.
+func (m *mergeHeap) advance(pos []int) {
+	for k := len(pos) - 1; k >= 0; k-- {
+		m.cs[m.h[pos[k]]].next()
+		m.down(pos[k])
 	}
+}
+
+// done reports whether every cursor in the heap is exhausted.
+func (m *mergeHeap) done() bool {
+	return len(m.h) == 0 || m.cs[m.h[0]].doc == endDoc
 }
 
 func (m *mergeHeap) up(j int) {

@@ -440,10 +440,10 @@ func (x *Index) candidates(q *query, f *filter, pool int) []cand {
 	// scoring.
 	m := mergeHeap{cs: cs}
 	m.reset(ess)
-	var at []int
-	for len(m.h) > 0 {
+	var at, pos []int
+	for !m.done() {
 		d := cs[m.h[0]].doc
-		at = m.popAll(d, at[:0])
+		at, pos = m.atTop(d, at[:0], pos[:0])
 		full := len(h) >= pool
 		skip := false
 		if full {
@@ -466,10 +466,7 @@ func (x *Index) candidates(q *query, f *filter, pool int) []cand {
 			skip = !x.eligible(d, f)
 		}
 		if skip {
-			for _, i := range at {
-				cs[i].next()
-			}
-			m.pushAll(at)
+			m.advance(pos)
 			continue
 		}
 		norm := k1 * (1 - b + b*float64(x.dLen[d])/avg)
@@ -478,9 +475,8 @@ func (x *Index) candidates(q *query, f *filter, pool int) []cand {
 			c := &cs[i]
 			tf := float64(c.tf)
 			s += c.w * tf * (k1 + 1) / (tf + norm)
-			c.next()
 		}
-		m.pushAll(at)
+		m.advance(pos)
 		// The decay is at most 1: only a document that could make the
 		// pool without it is worth computing it for.
 		if full && ess > 0 && s+prefix[ess-1] <= theta || full && ess == 0 && s <= theta {
@@ -488,7 +484,17 @@ func (x *Index) candidates(q *query, f *filter, pool int) []cand {
 		}
 		dec := 1.0
 		if decay {
-			dec = r.decay(x.dPub[d] - q.pub)
+			dt := x.dPub[d] - q.pub
+			// A bound first: if the document cannot make the pool at
+			// it, it cannot at the decay itself, dropped below all the
+			// same.
+			if full {
+				ub := r.decayBound(dt)
+				if ess > 0 && (s+prefix[ess-1])*ub <= theta || ess == 0 && s*ub <= theta {
+					continue
+				}
+			}
+			dec = r.decay(dt)
 		}
 		pruned := false
 		for i := ess - 1; i >= 0; i-- {

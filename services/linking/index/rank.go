@@ -175,6 +175,40 @@ func (r *Ranking) decay(dt int64) float64 {
 	return r.DecayFloor + (1-r.DecayFloor)*math.Exp2(-float64(dt)/float64(r.HalfLife))
 }
 
+// decaySteps is how many steps a half-life has in decayBound.
+const decaySteps = 8
+
+// decayStep[j] is 2^(-j/decaySteps), a little over.
+var decayStep = func() (t [decaySteps]float64) {
+	for j := range t {
+		t[j] = math.Exp2(-float64(j)/decaySteps) * (1 + 1e-9)
+	}
+	return t
+}()
+
+// decayBound is at least decay(dt), cheaply: the exponential at the
+// step of a half-life below dt's. Most of a query's documents cannot
+// make the pool even at that bound, and the exponential was a tenth of
+// a query's work. The margins (a step down, 1e-9 up) cover the
+// rounding, so a document the bound drops the decay would drop too.
+func (r *Ranking) decayBound(dt int64) float64 {
+	if r.HalfLife <= 0 {
+		return 1
+	}
+	if dt < 0 {
+		dt = -dt
+	}
+	n := int64(float64(dt)/float64(r.HalfLife)*decaySteps) - 1
+	if n <= 0 {
+		return 1
+	}
+	k := n / decaySteps
+	if k > 900 {
+		return r.decay(dt) // near subnormals, where the margin is lost
+	}
+	return r.DecayFloor + (1-r.DecayFloor)*math.Ldexp(decayStep[n%decaySteps], -int(k))
+}
+
 // reranks reports whether the ranking does more than BM25.
 func (r *Ranking) reranks() bool {
 	return r.Normalize || r.Entities != 0 || r.Tags != 0 || r.HalfLife > 0 || r.NearDup > 0 || r.Neighbours > 0 && r.NeighbourWeight != 0
