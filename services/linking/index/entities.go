@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Named entities — people, places, organisations — are found without a
@@ -140,7 +141,7 @@ type entityScratch struct {
 	seen    [foundSlots]uint32  // open addressing over found: index+1
 	midCaps map[string]struct{} // single words capitalised mid-sentence
 	pending []string            // single capitalised words that start a sentence
-	buf     []string
+	joined  []byte              // addJoined's scratch
 }
 
 func (e *entityScratch) reset() {
@@ -216,7 +217,7 @@ func (e *entityScratch) piece(ws []word) {
 		connected = connected || ws[i].lex().kinds&lexConnector != 0
 	}
 	if connected && !whole {
-		e.add(joinTerms(ws, &e.buf))
+		e.addJoined(ws)
 	}
 	name := 0 // start of the words not matched by the gazetteer
 	for i := 0; i < len(ws); {
@@ -265,8 +266,7 @@ func (e *entityScratch) name(ws []word) {
 		e.add(t)
 		return
 	}
-	full := joinTerms(ws, &e.buf)
-	e.add(full)
+	full := e.addJoined(ws)
 	if len(ws) <= 3 && !strings.ContainsFunc(full, func(r rune) bool { return r >= '0' && r <= '9' }) {
 		last := &ws[len(ws)-1]
 		if len(last.term) > 2 && last.lex().kinds&lexConnector == 0 {
@@ -289,18 +289,47 @@ func (e *entityScratch) add(name string) {
 		e.found = append(e.found, name)
 		return
 	}
+	if i, v := e.probe(name); v == 0 {
+		e.seen[i] = uint32(len(e.found) + 1)
+		e.found = append(e.found, name)
+	}
+}
+
+// probe returns the slot of name in seen and its value there: the index+1
+// in found of name, or 0 (an empty slot) if name is not there.
+func (e *entityScratch) probe(name string) (uint64, uint32) {
 	const mask = foundSlots - 1
 	for i := hashString(name) & mask; ; i = (i + 1) & mask {
-		v := e.seen[i]
-		if v == 0 {
-			e.seen[i] = uint32(len(e.found) + 1)
-			e.found = append(e.found, name)
-			return
-		}
-		if e.found[v-1] == name {
-			return
+		if v := e.seen[i]; v == 0 || e.found[v-1] == name {
+			return i, v
 		}
 	}
+}
+
+// addJoined adds the terms of ws joined by single spaces, and returns
+// them. A story repeats its names, so the name is built in scratch space
+// and copied only the first time: a repeat returns the copy kept.
+func (e *entityScratch) addJoined(ws []word) string {
+	if len(ws) == 1 {
+		e.add(ws[0].term)
+		return ws[0].term
+	}
+	b := e.joined[:0]
+	for i := range ws {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, ws[i].term...)
+	}
+	e.joined = b
+	if len(e.found) < foundSlots/2 {
+		if _, v := e.probe(unsafe.String(unsafe.SliceData(b), len(b))); v != 0 {
+			return e.found[v-1]
+		}
+	}
+	name := string(b)
+	e.add(name)
+	return name
 }
 
 // finish settles the sentence-initial single words and appends the
@@ -369,18 +398,6 @@ func gazMatch(ws []word, caps bool) (int, gazEntry) {
 		return n, g
 	}
 	return 0, gazEntry{}
-}
-
-func joinTerms(ws []word, buf *[]string) string {
-	if len(ws) == 1 {
-		return ws[0].term
-	}
-	b := (*buf)[:0]
-	for _, w := range ws {
-		b = append(b, w.term)
-	}
-	*buf = b
-	return strings.Join(b, " ")
 }
 
 // capitalised reports whether s starts with an upper-case letter.

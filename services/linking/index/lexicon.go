@@ -16,6 +16,8 @@ const (
 	lexNotName               // in notNames
 	lexConnector             // in connectors
 	lexCapsWord              // in acronymsInCapitals
+	// lexKnown marks a word's cached entry (word.lx) as looked up.
+	lexKnown = 1 << 7
 )
 
 // lexEntry is what the lexicon knows of a term.
@@ -63,10 +65,15 @@ var gazTable = func() *strTable[gazEntry] {
 	return t
 }()
 
-// lex returns what the lexicon knows of w's term.
+// lex returns what the lexicon knows of w's term. Entity extraction asks
+// it of a capitalised word several times over (run, piece, name and
+// trimConnectors each ask), so the first answer is kept in the word.
 func (w *word) lex() lexEntry {
-	e, _ := lexicon.get(w.term, w.hash)
-	return e
+	if w.lx.kinds&lexKnown == 0 {
+		w.lx, _ = lexicon.get(w.term, w.hash)
+		w.lx.kinds |= lexKnown
+	}
+	return w.lx
 }
 
 // strTable is a read-only open-addressing hash table from strings to V,
@@ -115,7 +122,7 @@ func (t *strTable[V]) get(key string, h uint64) (V, bool) {
 	}
 }
 
-// getWords looks up the terms of ws joined by single spaces (joinTerms),
+// getWords looks up the terms of ws joined by single spaces (addJoined),
 // without joining them.
 func (t *strTable[V]) getWords(ws []word) (V, bool) {
 	if len(ws) == 1 {

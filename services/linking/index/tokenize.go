@@ -23,6 +23,9 @@ type word struct {
 	capital bool // capitalised(text)
 	upper   bool // upperText(text): no lower-case letter
 	digits  bool // allDigits(term)
+	// lx caches lex(): zero until first asked (kinds has lexKnown set
+	// after). It fits in the struct's padding.
+	lx lexEntry
 }
 
 // derive fills in what follows from text and term.
