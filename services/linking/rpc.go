@@ -32,7 +32,7 @@ func (s *Service) GetRelated(ctx context.Context, req *linkingv1.GetRelatedReque
 	case errors.Is(err, natsx.ErrNotFound):
 		return nil, status.Errorf(codes.NotFound, "article %q is not a published story known to linking", id)
 	case errors.Is(err, jetstream.ErrInvalidKey):
-		return nil, invalid("article_id is not a valid article id", "article_id")
+		return nil, grpcx.Invalid("article_id is not a valid article id", "article_id")
 	case err != nil:
 		return nil, grpcx.Internal(ctx, s.log, "reading related stories", err)
 	}

@@ -1,10 +1,8 @@
 package linking
 
 import (
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	linkingv1 "newsroom.dev/gen/newsroom/linking/v1"
+	"newsroom.dev/platform/grpcx"
 	"newsroom.dev/platform/natsx"
 )
 
@@ -12,26 +10,12 @@ import (
 // the fuzzers (validate_fuzz_test.go) can run them without a stack. Every
 // refusal is InvalidArgument with a BadRequest detail naming the field.
 
-// invalid is an InvalidArgument status whose BadRequest detail names each
-// of fields.
-func invalid(msg string, fields ...string) error {
-	st := status.New(codes.InvalidArgument, msg)
-	br := &errdetails.BadRequest{}
-	for _, f := range fields {
-		br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{Field: f, Description: msg})
-	}
-	if d, err := st.WithDetails(br); err == nil {
-		st = d
-	}
-	return st.Err()
-}
-
 // boxLimit is how many stories a call asks for: defaultLimit for 0, at
 // most maxLimit; a negative limit is refused.
 func boxLimit(limit int32) (int, error) {
 	switch {
 	case limit < 0:
-		return 0, invalid("limit must not be negative", "limit")
+		return 0, grpcx.Invalid("limit must not be negative", "limit")
 	case limit == 0:
 		return defaultLimit, nil
 	case limit > maxLimit:
@@ -45,7 +29,7 @@ func boxLimit(limit int32) (int, error) {
 // as before.
 func validateGetRelated(req *linkingv1.GetRelatedRequest) (int, error) {
 	if req.GetArticleId() == "" {
-		return 0, invalid("article_id is required", "article_id")
+		return 0, grpcx.Invalid("article_id is required", "article_id")
 	}
 	return boxLimit(req.GetLimit())
 }
@@ -55,10 +39,10 @@ func validateGetRelated(req *linkingv1.GetRelatedRequest) (int, error) {
 func validateSuggest(req *linkingv1.SuggestRelatedRequest) (int, error) {
 	a := req.GetArticle()
 	if a == nil {
-		return 0, invalid("article is required", "article")
+		return 0, grpcx.Invalid("article is required", "article")
 	}
 	if a.GetHeadline() == "" && a.GetDek() == "" && a.GetSummary() == "" && a.GetBody() == "" {
-		return 0, invalid("the article has no text to relate", "article.headline", "article.dek", "article.summary", "article.body")
+		return 0, grpcx.Invalid("the article has no text to relate", "article.headline", "article.dek", "article.summary", "article.body")
 	}
 	return boxLimit(req.GetLimit())
 }
@@ -68,11 +52,11 @@ func validateSuggest(req *linkingv1.SuggestRelatedRequest) (int, error) {
 func validatePair(article, other string) error {
 	switch {
 	case article == "" || other == "":
-		return invalid("article_id and other_id are required", missing(article, other)...)
+		return grpcx.Invalid("article_id and other_id are required", missing(article, other)...)
 	case article == other:
-		return invalid("a story cannot be related to itself", "other_id")
+		return grpcx.Invalid("a story cannot be related to itself", "other_id")
 	case !natsx.ValidKey(article) || !natsx.ValidKey(other):
-		return invalid("article_id and other_id must be article ids", badKeys(article, other)...)
+		return grpcx.Invalid("article_id and other_id must be article ids", badKeys(article, other)...)
 	}
 	return nil
 }

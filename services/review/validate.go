@@ -6,10 +6,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	reviewv1 "newsroom.dev/gen/newsroom/review/v1"
+	"newsroom.dev/platform/grpcx"
 	"newsroom.dev/platform/natsx"
 )
 
@@ -28,24 +26,14 @@ const (
 	MaxFlagID      = 128  // bytes
 )
 
-// invalid is an InvalidArgument status whose BadRequest detail names field.
-func invalid(field, msg string) error {
-	st := status.New(codes.InvalidArgument, msg)
-	br := &errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: field, Description: msg}}}
-	if d, err := st.WithDetails(br); err == nil {
-		st = d
-	}
-	return st.Err()
-}
-
 // requireArticleID: every call on a review names its article, by an id
 // that can be a key of the review buckets.
 func requireArticleID(id string) error {
 	if id == "" {
-		return invalid("article_id", "article_id is required")
+		return grpcx.Invalid("article_id is required", "article_id")
 	}
 	if !natsx.ValidKey(id) {
-		return invalid("article_id", "article_id is not a valid article id")
+		return grpcx.Invalid("article_id is not a valid article id", "article_id")
 	}
 	return nil
 }
@@ -56,10 +44,10 @@ func validateDecision(articleID, flagID string) error {
 		return err
 	}
 	if flagID == "" {
-		return invalid("flag_id", "flag_id is required")
+		return grpcx.Invalid("flag_id is required", "flag_id")
 	}
 	if !validFlagID(flagID) {
-		return invalid("flag_id", "flag_id is not a valid flag id")
+		return grpcx.Invalid("flag_id is not a valid flag id", "flag_id")
 	}
 	return nil
 }
@@ -82,7 +70,7 @@ func validFlagID(id string) bool {
 func dismissReason(req *reviewv1.DismissFlagRequest) (string, error) {
 	reason := strings.TrimSpace(req.GetReason())
 	if reason == "" {
-		return "", invalid("reason", "reason is required to dismiss a flag")
+		return "", grpcx.Invalid("reason is required to dismiss a flag", "reason")
 	}
 	if err := checkNoteText("reason", reason, MaxReason, true); err != nil {
 		return "", err
@@ -106,7 +94,7 @@ func changesNote(req *reviewv1.RequestChangesRequest) (string, error) {
 	}
 	note := strings.TrimSpace(req.GetNote())
 	if note == "" {
-		return "", invalid("note", "note is required: tell the author what to change")
+		return "", grpcx.Invalid("note is required: tell the author what to change", "note")
 	}
 	if err := checkNoteText("note", note, MaxChangesNote, true); err != nil {
 		return "", err
@@ -125,10 +113,10 @@ func sensitivityNote(req *reviewv1.SetSensitivityNoteRequest) (title, text strin
 	title, text = strings.TrimSpace(note.GetTitle()), strings.TrimSpace(note.GetText())
 	empty = title == "" && text == ""
 	if req.GetAcceptProposed() && !empty {
-		return "", "", false, invalid("accept_proposed", "send either note or accept_proposed, not both")
+		return "", "", false, grpcx.Invalid("send either note or accept_proposed, not both", "accept_proposed")
 	}
 	if !empty && text == "" {
-		return "", "", false, invalid("note.text", "note.text is required")
+		return "", "", false, grpcx.Invalid("note.text is required", "note.text")
 	}
 	if err := checkNoteText("note.title", title, MaxNoteTitle, false); err != nil {
 		return "", "", false, err
@@ -145,14 +133,14 @@ func sensitivityNote(req *reviewv1.SetSensitivityNoteRequest) (title, text strin
 // (newlines only where paragraphs make sense).
 func checkNoteText(field, v string, maxRunes int, multiline bool) error {
 	if !utf8.ValidString(v) {
-		return invalid(field, field+" is not valid UTF-8")
+		return grpcx.Invalid(field+" is not valid UTF-8", field)
 	}
 	if n := utf8.RuneCountInString(v); n > maxRunes {
-		return invalid(field, fmt.Sprintf("%s is %d characters; at most %d", field, n, maxRunes))
+		return grpcx.Invalid(fmt.Sprintf("%s is %d characters; at most %d", field, n, maxRunes), field)
 	}
 	for _, r := range v {
 		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\t')) {
-			return invalid(field, fmt.Sprintf("%s contains a control character (U+%04X)", field, r))
+			return grpcx.Invalid(fmt.Sprintf("%s contains a control character (U+%04X)", field, r), field)
 		}
 	}
 	return nil
@@ -161,7 +149,7 @@ func checkNoteText(field, v string, maxRunes int, multiline bool) error {
 // validateCheckText: CheckText needs an article to scan.
 func validateCheckText(req *reviewv1.CheckTextRequest) error {
 	if req.GetArticle() == nil {
-		return invalid("article", "article is required")
+		return grpcx.Invalid("article is required", "article")
 	}
 	return nil
 }
