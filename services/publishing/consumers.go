@@ -96,7 +96,9 @@ func (s *Service) handleDrafting(ctx context.Context, m jetstream.Msg) error {
 	})
 }
 
-// handleLinking stores an article's Related News list, so its page shows it.
+// handleLinking stores an article's Related News list, so its page shows
+// it (see boxKey). A list for an article publishing has not heard
+// of is kept too: it shows once the article goes live.
 func (s *Service) handleLinking(ctx context.Context, m jetstream.Msg) error {
 	if m.Subject() != events.RelatedUpdated {
 		return nil
@@ -109,17 +111,7 @@ func (s *Service) handleLinking(ctx context.Context, m jetstream.Msg) error {
 	if !validID(id) {
 		return natsx.Permanent(fmt.Errorf("publishing: %s without a valid article id", m.Subject()))
 	}
-	_, err := s.pubs.Update(ctx, id, func(cur *publishingv1.Publication, exists bool) (*publishingv1.Publication, []natsx.Event, error) {
-		if !exists {
-			return nil, nil, natsx.ErrNoChange
-		}
-		upgrade(cur)
-		if !applyRelated(cur, ev.GetRelated(), s.d.Clock.Now()) {
-			return nil, nil, natsx.ErrNoChange
-		}
-		return cur, nil, nil
-	})
-	return err
+	return s.storeBox(ctx, id, ev.GetRelated())
 }
 
 // cleared records that review cleared revision a of article id.

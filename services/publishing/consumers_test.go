@@ -2,6 +2,7 @@ package publishing
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -182,7 +183,7 @@ func TestRelatedIsIdempotentAndIgnoredForUnknown(t *testing.T) {
 	rel := &articlev1.RelatedStory{ArticleId: "o1", Headline: "Other", Url: baseURL + "/articles/o1/other"}
 	h.related("l1", rel)
 	testutil.Eventually(t, 10*time.Second, "related stored", func() bool { return len(h.get("l1").GetArticle().GetRelated()) == 1 })
-	before, err := h.svc.pubs.KV.Get(context.Background(), "l1")
+	before, err := h.svc.boxes.KV.Get(context.Background(), boxKey("l1"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,12 +195,12 @@ func TestRelatedIsIdempotentAndIgnoredForUnknown(t *testing.T) {
 	testutil.Eventually(t, 10*time.Second, "the marker's related", func() bool {
 		return len(h.get("l2-marker").GetArticle().GetRelated()) == 1
 	})
-	after, err := h.svc.pubs.KV.Get(context.Background(), "l1")
+	after, err := h.svc.boxes.KV.Get(context.Background(), boxKey("l1"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if after.Revision() != before.Revision() {
-		t.Fatal("the same related list rewrote the record")
+		t.Fatal("the same related list rewrote the box")
 	}
 	if h.get("unknown-id") != nil {
 		t.Fatal("a related update created a publication")
@@ -211,5 +212,61 @@ func TestRelatedIsIdempotentAndIgnoredForUnknown(t *testing.T) {
 	_, page := h.fetch("/articles/l1/council-passes-budget")
 	if !strings.Contains(page, `id="related"`) || !strings.Contains(page, "/articles/o1/other") {
 		t.Fatal("related set before publication is missing from the page")
+	}
+}
+
+// A Related News box is kept apart from the publication (boxKey):
+// linking's changes to it leave the publication record alone, yet the
+// page, the RPCs, the published event and the page's Last-Modified show
+// the latest box, also after a restart.
+func TestBoxChangesLeaveThePublication(t *testing.T) {
+	dir := t.TempDir()
+	keys := testutil.Keys(t)
+	h := start(t, dir, keys, nil)
+	a := article("bx", 1)
+	h.clear(a)
+	h.waitStatus("bx", ready)
+	h.related("bx", &articlev1.RelatedStory{ArticleId: "o1", Headline: "BOX-BEFORE", Url: baseURL + "/articles/o1/x"})
+	testutil.Eventually(t, 10*time.Second, "the box before publication", func() bool {
+		return len(h.get("bx").GetArticle().GetRelated()) == 1
+	})
+	if _, err := h.publish("bx", nil); err != nil {
+		t.Fatal(err)
+	}
+	if ev := h.published("bx"); len(ev) != 1 || ev[0].GetArticle().GetRelated()[0].GetHeadline() != "BOX-BEFORE" {
+		t.Fatalf("published event = %v, want the box with the story", ev)
+	}
+	ctx := context.Background()
+	rec, err := h.svc.pubs.KV.Get(ctx, "bx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wasModified := h.get("bx").GetModifiedAt().AsTime()
+
+	h.clk.Advance(time.Minute)
+	h.related("bx", &articlev1.RelatedStory{ArticleId: "o2", Headline: "BOX-AFTER", Url: baseURL + "/articles/o2/y"})
+	testutil.Eventually(t, 10*time.Second, "the new box", func() bool {
+		r := h.get("bx").GetArticle().GetRelated()
+		return len(r) == 1 && r[0].GetHeadline() == "BOX-AFTER"
+	})
+	if now, err := h.svc.pubs.KV.Get(ctx, "bx"); err != nil || now.Revision() != rec.Revision() {
+		t.Fatalf("a box change rewrote the publication (revision %d, was %d; %v)", now.Revision(), rec.Revision(), err)
+	}
+	p := h.get("bx")
+	if !p.GetModifiedAt().AsTime().Equal(wasModified.Add(time.Minute)) {
+		t.Errorf("modified_at = %v, want the box change at %v", p.GetModifiedAt().AsTime(), wasModified.Add(time.Minute))
+	}
+	resp, page := h.fetch("/articles/bx/council-passes-budget")
+	if !strings.Contains(page, "BOX-AFTER") || strings.Contains(page, "BOX-BEFORE") {
+		t.Fatal("the page does not show the latest box")
+	}
+	if lm := resp.Header.Get("Last-Modified"); lm != wasModified.Add(time.Minute).UTC().Format(http.TimeFormat) {
+		t.Errorf("Last-Modified = %q, want the box change", lm)
+	}
+
+	h.stop()
+	h2 := start(t, dir, keys, h.clk)
+	if _, page := h2.fetch("/articles/bx/council-passes-budget"); !strings.Contains(page, "BOX-AFTER") {
+		t.Fatal("after a restart the page lost the box")
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	publishingv1 "newsroom.dev/gen/newsroom/publishing/v1"
-	"newsroom.dev/platform/natsx"
 )
 
 // listSize is how many stories the front page and the feed show.
@@ -117,9 +116,10 @@ func (ix *index) snapshot() (all []story, newest, changed time.Time) {
 	return ix.all, ix.newest, ix.changed
 }
 
-// runIndex loads every publication, then follows changes. The watcher for
-// changes starts before the load, so nothing written in between is missed;
-// replaying a change is harmless because set reads the current record.
+// runIndex loads every publication, then follows changes, with one
+// watcher: it hands over the latest write of every key, then each write as
+// it is made. It watches keys of one token, the publications: the Related
+// News boxes beside them (boxKey) are no concern of the lists.
 func (s *Service) runIndex(ctx context.Context) error {
 	for attempt := 0; ctx.Err() == nil; attempt++ {
 		err := s.followIndex(ctx)
@@ -136,32 +136,25 @@ func (s *Service) runIndex(ctx context.Context) error {
 }
 
 func (s *Service) followIndex(ctx context.Context) error {
-	w, err := s.pubs.KV.WatchAll(ctx, jetstream.UpdatesOnly())
+	w, err := s.pubs.KV.Watch(ctx, "*")
 	if err != nil {
 		return err
 	}
 	defer func() { _ = w.Stop() }()
-	if err := s.pubs.All(ctx, func(key string, pub *publishingv1.Publication) error {
-		s.live.set(key, pub)
-		return nil
-	}); err != nil {
-		return err
-	}
 	for e := range w.Updates() {
 		if e == nil {
-			continue
+			continue // the initial values are all in
 		}
 		if e.Operation() != jetstream.KeyValuePut {
 			s.live.set(e.Key(), nil)
 			continue
 		}
-		pub, _, err := s.pubs.Get(ctx, e.Key())
-		if errors.Is(err, natsx.ErrNotFound) {
-			s.live.set(e.Key(), nil)
-			continue
-		}
+		// The watcher hands over the record as written: decode it rather
+		// than read the key back, a round trip per write.
+		pub, err := s.pubs.Decode(e.Value())
 		if err != nil {
-			return err
+			s.log.Warn("site index: undecodable publication skipped", "article", e.Key(), "err", err)
+			continue
 		}
 		s.live.set(e.Key(), pub)
 	}

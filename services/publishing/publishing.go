@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	articlev1 "newsroom.dev/gen/newsroom/article/v1"
+	linkingv1 "newsroom.dev/gen/newsroom/linking/v1"
 	publishingv1 "newsroom.dev/gen/newsroom/publishing/v1"
 	"newsroom.dev/platform/auth"
 	"newsroom.dev/platform/events"
@@ -54,6 +55,7 @@ type Service struct {
 	cfg   Config
 	log   *slog.Logger
 	pubs  *natsx.Store[*publishingv1.Publication]
+	boxes *natsx.Store[*linkingv1.RelatedUpdated] // see boxKey
 	sched jetstream.KeyValue
 	live  *index
 	site  *site
@@ -85,6 +87,10 @@ func New(ctx context.Context, d service.Deps, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	boxes, err := natsx.NewStore(ctx, d.JS, BucketPublications, d.Replicas, func() *linkingv1.RelatedUpdated { return &linkingv1.RelatedUpdated{} }, log)
+	if err != nil {
+		return nil, err
+	}
 	sched, err := natsx.EnsureKV(ctx, d.JS, BucketSchedule, d.Replicas)
 	if err != nil {
 		return nil, err
@@ -93,7 +99,7 @@ func New(ctx context.Context, d service.Deps, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{d: d, cfg: cfg, log: log, pubs: pubs, sched: sched, live: newIndex(), hooks: hooks}
+	s := &Service{d: d, cfg: cfg, log: log, pubs: pubs, boxes: boxes, sched: sched, live: newIndex(), hooks: hooks}
 	if s.site, err = newSite(s); err != nil {
 		return nil, err
 	}

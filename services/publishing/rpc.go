@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	articlev1 "newsroom.dev/gen/newsroom/article/v1"
+	linkingv1 "newsroom.dev/gen/newsroom/linking/v1"
 	publishingv1 "newsroom.dev/gen/newsroom/publishing/v1"
 	"newsroom.dev/platform/events"
 	"newsroom.dev/platform/grpcx"
@@ -43,6 +44,10 @@ func (s *Service) PublishArticle(ctx context.Context, req *publishingv1.PublishA
 	}
 	touched := false // the schedule key may need to follow the record
 	began, went := time.Now(), false
+	box, err := s.box(ctx, id) // the Related News box goes live with the story
+	if err != nil {
+		return nil, s.rpcError(ctx, "publish article", id, err)
+	}
 	pub, err := s.pubs.Update(ctx, id, func(cur *publishingv1.Publication, exists bool) (*publishingv1.Publication, []natsx.Event, error) {
 		went = false
 		if !exists {
@@ -77,7 +82,7 @@ func (s *Service) PublishArticle(ctx context.Context, req *publishingv1.PublishA
 			cur.EmbargoUntil = timestamppb.New(*embargo)
 		}
 		went = true
-		return cur, s.publish(ctx, cur, toPublish(cur), now), nil
+		return cur, s.publish(ctx, cur, toPublish(cur), now, box), nil
 	})
 	if err == nil && went {
 		metrics.PublishSeconds.Observe(time.Since(began).Seconds())
@@ -91,6 +96,7 @@ func (s *Service) PublishArticle(ctx context.Context, req *publishingv1.PublishA
 	if err != nil {
 		return nil, s.rpcError(ctx, "publish article", id, err)
 	}
+	showBox(pub, box)
 	return &publishingv1.PublishArticleResponse{Publication: pub}, nil
 }
 
@@ -107,10 +113,16 @@ func optTime(ts *timestamppb.Timestamp, field string) (*time.Time, error) {
 }
 
 // publish runs publishNow on cur with src and returns the ArticlePublished
-// event.
-func (s *Service) publish(ctx context.Context, cur *publishingv1.Publication, src *articlev1.Article, now time.Time) []natsx.Event {
+// event. The live article shows box, the article's stored Related News
+// box, if it has one (nil: the record's own list, from before
+// boxes were kept apart, see boxKey); the record keeps a copy, as of this
+// publication.
+func (s *Service) publish(ctx context.Context, cur *publishingv1.Publication, src *articlev1.Article, now time.Time, box *linkingv1.RelatedUpdated) []natsx.Event {
 	id := cur.GetArticleId()
 	live := publishNow(cur, src, now, s.publicURL(id, src.GetSlug()))
+	if box != nil {
+		live.Related = box.GetRelated()
+	}
 	n := strconv.Itoa(int(cur.GetPublishCount()))
 	return []natsx.Event{{
 		Subject: events.ArticlePublished,
@@ -170,6 +182,9 @@ func (s *Service) UnscheduleArticle(ctx context.Context, req *publishingv1.Unsch
 		return nil, s.rpcError(ctx, "unschedule article", id, err)
 	}
 	s.reconcileSchedule(ctx, id, pub)
+	if pub, err = s.withBox(ctx, pub); err != nil {
+		return nil, s.rpcError(ctx, "unschedule article", id, err)
+	}
 	return &publishingv1.UnscheduleArticleResponse{Publication: pub}, nil
 }
 
@@ -220,6 +235,9 @@ func (s *Service) UnpublishArticle(ctx context.Context, req *publishingv1.Unpubl
 	if dropped {
 		s.reconcileSchedule(ctx, id, pub)
 	}
+	if pub, err = s.withBox(ctx, pub); err != nil {
+		return nil, s.rpcError(ctx, "unpublish article", id, err)
+	}
 	return &publishingv1.UnpublishArticleResponse{Publication: pub}, nil
 }
 
@@ -259,6 +277,9 @@ func (s *Service) CorrectArticle(ctx context.Context, req *publishingv1.CorrectA
 		}
 		return cur, nil, nil
 	})
+	if err == nil {
+		pub, err = s.withBox(ctx, pub)
+	}
 	if err != nil {
 		return nil, s.rpcError(ctx, "correct article", id, err)
 	}
@@ -272,10 +293,13 @@ func (s *Service) GetPublication(ctx context.Context, req *publishingv1.GetPubli
 		return nil, err
 	}
 	pub, _, err := s.pubs.Get(ctx, id)
+	if err == nil {
+		upgrade(pub)
+		pub, err = s.withBox(ctx, pub)
+	}
 	if err != nil {
 		return nil, s.rpcError(ctx, "get publication", id, err)
 	}
-	upgrade(pub)
 	return &publishingv1.GetPublicationResponse{Publication: pub}, nil
 }
 

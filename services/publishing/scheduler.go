@@ -138,6 +138,13 @@ func (s *Service) schedule(ctx context.Context, w jetstream.KeyWatcher, pending 
 func (s *Service) fire(ctx context.Context, id string, d due) bool {
 	var lateness time.Duration // from the due time to live, if this call published
 	went := false
+	box, err := s.box(ctx, id)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("scheduled publication failed; retrying", "article", id, "err", err)
+		}
+		return false
+	}
 	pub, err := s.pubs.Update(ctx, id, func(cur *publishingv1.Publication, exists bool) (*publishingv1.Publication, []natsx.Event, error) {
 		went = false
 		if !exists {
@@ -155,7 +162,7 @@ func (s *Service) fire(ctx context.Context, id string, d due) bool {
 			due = e.AsTime()
 		}
 		went, lateness = true, now.Sub(due)
-		return cur, s.publish(ctx, cur, src, now), nil
+		return cur, s.publish(ctx, cur, src, now, box), nil
 	})
 	if err == nil && went {
 		metrics.PublishSeconds.Observe(max(0, lateness.Seconds()))

@@ -146,35 +146,6 @@ func applySuperseded(p *publishingv1.Publication, ev superseding) (changed, unsc
 	return changed, unscheduled
 }
 
-// applyRelated stores the Related News list on the article the record
-// shows. It reports false when the list is already there.
-func applyRelated(p *publishingv1.Publication, related []*articlev1.RelatedStory, now time.Time) bool {
-	if p.GetArticle() == nil {
-		return false
-	}
-	cur := p.GetArticle().GetRelated()
-	if len(cur) == len(related) {
-		same := true
-		for i := range cur {
-			if !proto.Equal(cur[i], related[i]) {
-				same = false
-				break
-			}
-		}
-		if same {
-			return false
-		}
-	}
-	p.Article.Related = make([]*articlev1.RelatedStory, len(related))
-	for i, r := range related {
-		p.Article.Related[i] = proto.Clone(r).(*articlev1.RelatedStory)
-	}
-	if p.GetLiveRevision() > 0 {
-		p.ModifiedAt = timestamppb.New(now)
-	}
-	return true
-}
-
 // toPublish returns the article a publication now would put live: the
 // cleared revision when it is not the one live, else, when corrections
 // wait, the live revision again (cleared or not: it was reviewed when it

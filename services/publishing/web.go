@@ -160,6 +160,11 @@ func (w *site) live(rw http.ResponseWriter, r *http.Request, id string) *publish
 		w.notice(rw, http.StatusInternalServerError, "Unavailable", "This story cannot be shown right now. Please try again shortly.")
 		return nil
 	case pub.GetLiveRevision() > 0 && pub.GetArticle() != nil:
+		if pub, err = w.s.withBox(r.Context(), pub); err != nil {
+			w.s.log.Error("load related stories for the site", "article", id, "err", err)
+			w.notice(rw, http.StatusInternalServerError, "Unavailable", "This story cannot be shown right now. Please try again shortly.")
+			return nil
+		}
 		return pub
 	case pub.GetPublishCount() > 0:
 		w.notice(rw, http.StatusGone, "Story removed", "This story has been taken down by the newsroom and is no longer available.")
