@@ -64,6 +64,18 @@ func blocking(f *reviewv1.Flag) bool {
 	return f.GetStatus() == reviewv1.FlagStatus_FLAG_STATUS_OPEN && f.GetSeverity() >= reviewv1.Severity_SEVERITY_WARNING
 }
 
+// anyBlocking reports whether a scan found a WARNING or BLOCKER: a flag
+// that opens blocking (see blocking) unless an earlier decision carries
+// over to it.
+func anyBlocking(fs []rules.Finding) bool {
+	for _, f := range fs {
+		if toSeverity(f.Rule.Severity) >= reviewv1.Severity_SEVERITY_WARNING {
+			return true
+		}
+	}
+	return false
+}
+
 // clearable reports whether no flag of r holds it back.
 func clearable(r *reviewv1.Review) bool {
 	for _, f := range r.GetFlags() {

@@ -13,6 +13,7 @@ import (
 	"newsroom.dev/platform/events"
 	"newsroom.dev/platform/natsx"
 	"newsroom.dev/platform/testutil"
+	"newsroom.dev/services/review"
 )
 
 const (
@@ -176,6 +177,41 @@ func TestCleanArticleIsClearedAtOnce(t *testing.T) {
 	flagged := published(t, e.nats, events.ArticleFlagged, func() *reviewv1.ArticleFlagged { return &reviewv1.ArticleFlagged{} })
 	if len(flagged) != 1 || flagged[0].Meta.ArticleId != "info" {
 		t.Errorf("flagged = %v; a clean article has nothing to flag", flagged)
+	}
+}
+
+// A revision the scan clears at once goes out with its cleared event and
+// is never read back, so review keeps no copy of it; a revision the desk
+// must decide on is kept, and sent on when its last flag is decided.
+func TestOnlyRevisionsAwaitingTheDeskAreKept(t *testing.T) {
+	e := newEnv(t)
+	e.submit(article("kc", 1, 2, clean))
+	e.submit(article("ki", 1, 2, "It was a giant leap for mankind.")) // an INFO flag only
+	e.submit(article("ks", 1, 2, sensitive))
+	e.waitReview("kc", 1, reviewv1.ReviewState_REVIEW_STATE_CLEARED)
+	e.waitReview("ki", 1, reviewv1.ReviewState_REVIEW_STATE_CLEARED)
+	r := e.waitReview("ks", 1, reviewv1.ReviewState_REVIEW_STATE_OPEN)
+	kv, err := e.nats.JS.KeyValue(ctx, review.BucketArticles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]bool{"kc.1": false, "ki.1": false, "ks.1": true} {
+		_, err := kv.Get(ctx, key)
+		if got := err == nil; got != want {
+			t.Errorf("%s kept = %v, want %v (err %v)", key, got, want, err)
+		}
+	}
+	for _, f := range r.Flags {
+		if f.Severity < reviewv1.Severity_SEVERITY_WARNING {
+			continue
+		}
+		if _, err := e.client.ApproveFlag(ctx, &reviewv1.ApproveFlagRequest{ArticleId: "ks", FlagId: f.Id}, testutil.As(e.reviewer)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.waitReview("ks", 1, reviewv1.ReviewState_REVIEW_STATE_CLEARED)
+	if c := clearedFor(t, e.nats, "ks"); len(c) != 1 || c[0].Article.Body != sensitive {
+		t.Errorf("cleared = %v, want the kept article sent on", c)
 	}
 }
 

@@ -21,9 +21,12 @@ import (
 var ErrBadEvent = errors.New("review: malformed event")
 
 // onSubmitted scans a submitted revision and opens its review, replacing
-// the review of an older revision or submission. It first keeps the
-// article (review-articles, <id>.<revision>) so that the review, once
-// stored, can always send it on when cleared.
+// the review of an older revision or submission. When the desk must decide
+// flags before the revision can be cleared, it first keeps the article
+// (review-articles, <id>.<revision>) so that the review, once stored, can
+// always send it on when cleared. A revision the scan clears at once goes
+// out with the cleared event of this very write and is never read back,
+// so it is not kept: most submissions save that write (see keep).
 func (s *Service) onSubmitted(ctx context.Context, msg jetstream.Msg) error {
 	var ev draftingv1.ArticleSubmitted
 	if err := proto.Unmarshal(msg.Data(), &ev); err != nil {
@@ -33,20 +36,15 @@ func (s *Service) onSubmitted(ctx context.Context, msg jetstream.Msg) error {
 	if a.GetId() == "" || a.GetRevision() <= 0 {
 		return natsx.Permanent(fmt.Errorf("%w: submitted event without article id or revision", ErrBadEvent))
 	}
-	stored, err := s.articles.Update(ctx, articleKey(a.GetId(), a.GetRevision()), func(cur *articlev1.Article, exists bool) (*articlev1.Article, []natsx.Event, error) {
-		if exists && cur.GetStateSeq() >= a.GetStateSeq() {
-			return nil, nil, natsx.ErrNoChange
-		}
-		return a, nil, nil
-	})
+	set := s.ruleSet()
+	findings := set.Scan(articleFields(a))
+	later, err := s.keep(ctx, a, !anyBlocking(findings))
 	if err != nil {
 		return err
 	}
-	if stored.GetStateSeq() > a.GetStateSeq() {
+	if later {
 		return nil // a later submission of this revision is already in
 	}
-	set := s.ruleSet()
-	findings := set.Scan(articleFields(a))
 	proposed := toNote(set.Note(findings))
 	now := s.clock.Now()
 	submittedAt := ev.GetMeta().GetTime()
@@ -114,4 +112,35 @@ func clearReview(ctx context.Context, r *reviewv1.Review, a *articlev1.Article, 
 		Action: actCleared, Actor: auth.Actor(ctx), Time: timestamppb.New(now), Revision: r.GetRevision(),
 	})
 	return clearedEvent(ctx, r, a, now)
+}
+
+// keep stores the submitted article a for the desk's decisions to send on
+// with the cleared event, unless clearsAtOnce: the scan found no WARNING
+// or BLOCKER flag, so the review clears at submission (decisions carried
+// over from earlier revisions only ever close flags) and nothing will
+// read it. It reports whether a later submission of the same revision is
+// already kept, which makes a a stale one; with clearsAtOnce that check
+// is a read, not a write.
+func (s *Service) keep(ctx context.Context, a *articlev1.Article, clearsAtOnce bool) (later bool, err error) {
+	key := articleKey(a.GetId(), a.GetRevision())
+	if clearsAtOnce {
+		cur, _, err := s.articles.Get(ctx, key)
+		if errors.Is(err, natsx.ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		return cur.GetStateSeq() > a.GetStateSeq(), nil
+	}
+	stored, err := s.articles.Update(ctx, key, func(cur *articlev1.Article, exists bool) (*articlev1.Article, []natsx.Event, error) {
+		if exists && cur.GetStateSeq() >= a.GetStateSeq() {
+			return nil, nil, natsx.ErrNoChange
+		}
+		return a, nil, nil
+	})
+	if err != nil {
+		return false, err
+	}
+	return stored.GetStateSeq() > a.GetStateSeq(), nil
 }
