@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
@@ -25,16 +26,84 @@ import (
 func revisionKey(id string, rev int64) string { return fmt.Sprintf("%s.%d", id, rev) }
 
 // snapshot stores a as the snapshot of its revision, unless one exists.
+// The RPC and the consumer usually try at the same moment (the event goes
+// out as the RPC's change is stored); within this process the second waits
+// for the first and writes only if the first did not store it, and a
+// snapshot known to be stored is not tried again: a create refused as
+// existing still costs JetStream a round trip.
 func (s *Service) snapshot(ctx context.Context, a *articlev1.Article) error {
+	key := revisionKey(a.GetId(), a.GetRevision())
+	for {
+		stored, busy := s.stored.claim(key)
+		if stored {
+			return nil
+		}
+		if busy == nil {
+			break // ours to write
+		}
+		select {
+		case <-busy:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	ok := false
+	defer func() { s.stored.release(key, ok) }()
 	data, err := proto.Marshal(a)
 	if err != nil {
 		return fmt.Errorf("drafting: marshal snapshot: %w", err)
 	}
-	_, err = s.revisions.Create(ctx, revisionKey(a.GetId(), a.GetRevision()), data)
+	_, err = s.revisions.Create(ctx, key, data)
 	if err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
 		return fmt.Errorf("drafting: snapshot %s/%d: %w", a.GetId(), a.GetRevision(), err)
 	}
+	ok = true
 	return nil
+}
+
+// storedSnapshots remembers the keys of snapshots known to be stored (they
+// never change once written) and those being written. It is bounded: when
+// full it forgets the stored ones, and a key it forgot costs one refused
+// create.
+type storedSnapshots struct {
+	mu      sync.Mutex
+	stored  map[string]struct{}
+	writing map[string]chan struct{} // closed when the write ends
+}
+
+const maxStoredSnapshots = 4096
+
+// claim reports whether key is known to be stored; if not, and another
+// call is writing it, busy is closed when that write ends; else the key
+// is the caller's to write (busy nil), and it must call release.
+func (t *storedSnapshots) claim(key string) (stored bool, busy <-chan struct{}) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if _, ok := t.stored[key]; ok {
+		return true, nil
+	}
+	if c, ok := t.writing[key]; ok {
+		return false, c
+	}
+	if t.writing == nil {
+		t.writing = make(map[string]chan struct{})
+	}
+	t.writing[key] = make(chan struct{})
+	return false, nil
+}
+
+// release ends the caller's write of key, which stored it if ok.
+func (t *storedSnapshots) release(key string, ok bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if ok {
+		if t.stored == nil || len(t.stored) >= maxStoredSnapshots {
+			t.stored = make(map[string]struct{})
+		}
+		t.stored[key] = struct{}{}
+	}
+	close(t.writing[key])
+	delete(t.writing, key)
 }
 
 // snapshotNow is the RPC's write; a failure is only logged because the

@@ -62,6 +62,7 @@ type Service struct {
 	cfg       Config
 	articles  *natsx.Store[*articlev1.Article]
 	revisions jetstream.KeyValue
+	stored    storedSnapshots // see snapshot
 	ids       *idGen
 }
 
