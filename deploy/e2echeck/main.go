@@ -489,9 +489,9 @@ func readIDs(file string) ([]article, error) {
 	return arts, nil
 }
 
-// share watches, as ops, the acks of each durable. Consumers ack with
-// DoubleAck, a request whose reply inbox starts with its connection's own
-// prefix (_INBOX.<id>.), so the acks tell which replica handled which
+// share watches, as ops, the acks of each durable. Consumers ack with a
+// reply subject that names their Consume, _INBOX.<id>.ack (natsx.acker:
+// one id per process and durable), so the acks tell which replica handled which
 // event: a durable whose acks come from two prefixes shared its work. An
 // event acked from more than one replica was handled twice.
 func (c *checker) share(d time.Duration, consumers []string) error {
