@@ -13,7 +13,13 @@ const MaxKey = 256
 // taken from requests with it, so a malformed one is refused as
 // InvalidArgument at the edge rather than failing in the store.
 func ValidKey(s string) bool {
-	if s == "" || len(s) > MaxKey || s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
+	return len(s) <= MaxKey && validKVKey(s)
+}
+
+// validKVKey is ValidKey without the bound on the length: what Store
+// writes to its bucket's subjects.
+func validKVKey(s string) bool {
+	if s == "" || s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
 		return false
 	}
 	for i := 0; i < len(s); i++ {

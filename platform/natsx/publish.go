@@ -37,9 +37,10 @@ func Publish(ctx context.Context, js jetstream.JetStream, ev Event) error {
 
 func publishRaw(ctx context.Context, js jetstream.JetStream, subject, id, typ string, data []byte) error {
 	msg := eventMsg(ctx, subject, typ, data)
+	msg.Header.Set(jetstream.MsgIDHeader, id)
 	var err error
 	for attempt := 0; attempt < 8; attempt++ {
-		if _, err = js.PublishMsg(ctx, msg, jetstream.WithMsgID(id)); err == nil || ctx.Err() != nil {
+		if _, err = jsPublish(ctx, js.Conn(), msg); err == nil || ctx.Err() != nil {
 			break
 		}
 		if !retryable(err) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -124,6 +125,29 @@ func (s *Store[T]) Update(ctx context.Context, key string, fn func(cur T, exists
 // change with events that is the revision of the write storing them; the
 // deferred clear writes the same value again at a later revision.
 func (s *Store[T]) UpdateRev(ctx context.Context, key string, fn func(cur T, exists bool) (T, []Event, error)) (T, uint64, error) {
+	return s.update(ctx, key, fn, false)
+}
+
+// Create is Update for a key the caller expects to be new (a fresh id, the
+// key of a new revision): when this Store has no copy of the record it
+// does not read the bucket first but offers fn an empty record (exists
+// false) and writes with create-only compare-and-set. If the key exists
+// after all, the write is refused and Create carries on as Update, fn
+// being asked again on the record as read; as with a cached copy, if fn
+// declines on the empty record it is asked again on the record as read.
+// It saves a round trip (the read of a key that is not there) per new
+// record.
+func (s *Store[T]) Create(ctx context.Context, key string, fn func(cur T, exists bool) (T, []Event, error)) (T, error) {
+	v, _, err := s.update(ctx, key, fn, true)
+	return v, err
+}
+
+// CreateRev is Create, returning the revision as UpdateRev does.
+func (s *Store[T]) CreateRev(ctx context.Context, key string, fn func(cur T, exists bool) (T, []Event, error)) (T, uint64, error) {
+	return s.update(ctx, key, fn, true)
+}
+
+func (s *Store[T]) update(ctx context.Context, key string, fn func(cur T, exists bool) (T, []Event, error), assumeNew bool) (T, uint64, error) {
 	var zero T
 	conflicts := 0
 	for attempt := 0; ; attempt++ {
@@ -138,6 +162,10 @@ func (s *Store[T]) UpdateRev(ctx context.Context, key string, fn func(cur T, exi
 			if proto.Unmarshal(c.value, cur) == nil {
 				rev, exists, cached = c.rev, true, true
 			}
+		} else if assumeNew && attempt == 0 {
+			// Taken, like a cached copy, as a guess that the write
+			// checks: an existing key refuses a create.
+			cur, cached = s.newT(), true
 		}
 		if !cached {
 			e, err := s.KV.Get(ctx, key)
@@ -238,25 +266,22 @@ func (s *Store[T]) UpdateRev(ctx context.Context, key string, fn func(cur T, exi
 
 // put stores raw at key if the key is still at revision rev (0: does not
 // exist), as KeyValue.Update and Create do, and returns the new revision.
-// A write with events carries HeaderOutbox, which needs a publish of its
-// own to the bucket's subject.
+// A write with events carries HeaderOutbox. It publishes to the bucket's
+// subject itself rather than through KeyValue, for the header and to read
+// the ack without encoding/json (jsPublish).
 func (s *Store[T]) put(ctx context.Context, key string, raw []byte, rev uint64, outbox bool) (uint64, error) {
-	if !outbox {
-		if rev == 0 {
-			return s.KV.Create(ctx, key, raw)
-		}
-		return s.KV.Update(ctx, key, raw, rev)
+	if !validKVKey(key) {
+		return 0, jetstream.ErrInvalidKey
 	}
 	subject := "$KV." + s.KV.Bucket() + "." + key
 	pub := func(last uint64) (uint64, error) {
 		m := nats.NewMsg(subject)
 		m.Data = raw
-		m.Header.Set(HeaderOutbox, "1")
-		ack, err := s.js.PublishMsg(ctx, m, jetstream.WithExpectLastSequencePerSubject(last))
-		if err != nil {
-			return 0, err
+		if outbox {
+			m.Header.Set(HeaderOutbox, "1")
 		}
-		return ack.Sequence, nil
+		m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(last, 10))
+		return jsPublish(ctx, s.js.Conn(), m)
 	}
 	newRev, err := pub(rev)
 	if err == nil || !wrongLastSequence(err) {
@@ -316,7 +341,7 @@ func (s *Store[T]) publishPending(ctx context.Context, ps []pending) error {
 // the record no longer holds them, and the revision it wrote (0 if none).
 func (s *Store[T]) clearPending(ctx context.Context, key string, value []byte, rev uint64) (uint64, bool) {
 	env := envelope{Value: value}
-	newRev, err := s.KV.Update(ctx, key, env.marshal(), rev)
+	newRev, err := s.put(ctx, key, env.marshal(), rev, false)
 	return newRev, err == nil || errors.Is(err, jetstream.ErrKeyRevisionMismatch)
 }
 

@@ -48,7 +48,7 @@ func (s *Service) CreateArticle(ctx context.Context, req *draftingv1.CreateArtic
 		// The article's id exists only now: start its trace here (see
 		// platform/tracing), so the events below carry it.
 		actx, span := tracing.Article(ctx, a.Id, a.Revision, "drafting.CreateArticle")
-		stored, err := s.articles.Update(actx, a.Id, func(_ *articlev1.Article, exists bool) (*articlev1.Article, []natsx.Event, error) {
+		stored, err := s.articles.Create(actx, a.Id, func(_ *articlev1.Article, exists bool) (*articlev1.Article, []natsx.Event, error) {
 			if exists {
 				return nil, nil, errIDTaken
 			}

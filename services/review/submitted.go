@@ -56,7 +56,7 @@ func (s *Service) onSubmitted(ctx context.Context, msg jetstream.Msg) error {
 		submitter = a.GetUpdatedBy()
 	}
 	var raised []*reviewv1.Flag
-	_, err = s.reviews.Update(ctx, a.GetId(), func(cur *reviewv1.Review, exists bool) (*reviewv1.Review, []natsx.Event, error) {
+	_, err = s.reviews.Create(ctx, a.GetId(), func(cur *reviewv1.Review, exists bool) (*reviewv1.Review, []natsx.Event, error) {
 		raised = nil
 		if exists && (cur.GetRevision() > a.GetRevision() ||
 			cur.GetRevision() == a.GetRevision() && cur.GetSubmissionSeq() >= a.GetStateSeq()) {
@@ -133,7 +133,7 @@ func (s *Service) keep(ctx context.Context, a *articlev1.Article, clearsAtOnce b
 		}
 		return cur.GetStateSeq() > a.GetStateSeq(), nil
 	}
-	stored, err := s.articles.Update(ctx, key, func(cur *articlev1.Article, exists bool) (*articlev1.Article, []natsx.Event, error) {
+	stored, err := s.articles.Create(ctx, key, func(cur *articlev1.Article, exists bool) (*articlev1.Article, []natsx.Event, error) {
 		if exists && cur.GetStateSeq() >= a.GetStateSeq() {
 			return nil, nil, natsx.ErrNoChange
 		}
