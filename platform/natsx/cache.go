@@ -13,8 +13,9 @@ import "sync"
 // written over such a record may drop them.
 type recordCache struct {
 	mu    sync.Mutex
-	m     map[string]cachedRecord
-	bytes int // of the values in m
+	m     map[string]cachedRecord // the newer generation
+	old   map[string]cachedRecord // the one before: read, never added to
+	bytes int                     // of the values in m
 }
 
 type cachedRecord struct {
@@ -22,8 +23,12 @@ type cachedRecord struct {
 	rev   uint64
 }
 
-// The cache holds at most maxCachedRecords records and maxCachedBytes of
-// them; when full it starts afresh.
+// A generation holds at most maxCachedRecords records and maxCachedBytes
+// of them; when the newer one is full it becomes the older and the one
+// before is dropped. So the records of the articles in flight survive a
+// turn (starting afresh, as the cache once did, dropped them all at once,
+// and each then cost a read), and the cache holds at most twice the
+// bounds.
 const (
 	maxCachedRecords = 1024
 	maxCachedBytes   = 8 << 20
@@ -32,7 +37,10 @@ const (
 func (c *recordCache) get(key string) (cachedRecord, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	r, ok := c.m[key]
+	if r, ok := c.m[key]; ok {
+		return r, true
+	}
+	r, ok := c.old[key]
 	return r, ok
 }
 
@@ -40,18 +48,18 @@ func (c *recordCache) put(key string, value []byte, rev uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	old, ok := c.m[key]
+	if !ok {
+		old, ok = c.old[key]
+	}
 	if ok && old.rev > rev {
 		return
 	}
-	if ok {
-		delete(c.m, key)
-		c.bytes -= len(old.value)
-	}
+	c.drop(key)
 	if len(value) > maxCachedBytes/64 {
 		return // a record this large is rare; not worth the room
 	}
 	if c.m == nil || len(c.m) >= maxCachedRecords || c.bytes+len(value) > maxCachedBytes {
-		c.m, c.bytes = make(map[string]cachedRecord), 0
+		c.old, c.m, c.bytes = c.m, make(map[string]cachedRecord), 0
 	}
 	c.m[key] = cachedRecord{value: value, rev: rev}
 	c.bytes += len(value)
@@ -60,8 +68,14 @@ func (c *recordCache) put(key string, value []byte, rev uint64) {
 func (c *recordCache) forget(key string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.drop(key)
+}
+
+// drop removes key from both generations; c.mu is held.
+func (c *recordCache) drop(key string) {
 	if old, ok := c.m[key]; ok {
 		delete(c.m, key)
 		c.bytes -= len(old.value)
 	}
+	delete(c.old, key)
 }

@@ -23,8 +23,28 @@ func TestRecordCacheBounds(t *testing.T) {
 	for i := range maxCachedRecords + 1 {
 		c.put(fmt.Sprint(i), []byte("x"), 1)
 	}
-	if len(c.m) > maxCachedRecords || c.bytes != len(c.m) {
-		t.Errorf("%d records, %d bytes after %d puts", len(c.m), c.bytes, maxCachedRecords+1)
+	if len(c.m) > maxCachedRecords || c.bytes != len(c.m) || len(c.old) > maxCachedRecords {
+		t.Errorf("%d+%d records, %d bytes after %d puts", len(c.m), len(c.old), c.bytes, maxCachedRecords+1)
+	}
+	// A full generation turns over: the records written last are still
+	// there, those two turns back are not.
+	for _, k := range []string{"0", fmt.Sprint(maxCachedRecords)} {
+		if _, ok := c.get(k); !ok {
+			t.Errorf("record %s was dropped at the first turn", k)
+		}
+	}
+	c.put("0", []byte("y"), 2) // from the older generation to the newer
+	if r, ok := c.get("0"); !ok || string(r.value) != "y" {
+		t.Errorf("get 0 = %+v, %v; want y", r, ok)
+	}
+	if _, ok := c.old["0"]; ok {
+		t.Error("a record rewritten is still in the older generation")
+	}
+	for i := range 2 * maxCachedRecords {
+		c.put(fmt.Sprint("n", i), []byte("x"), 1)
+	}
+	if _, ok := c.get("1"); ok {
+		t.Error("a record two turns old is still cached")
 	}
 	value := make([]byte, maxCachedBytes/64)
 	for i := range 70 {
