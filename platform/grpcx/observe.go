@@ -57,23 +57,28 @@ func traceUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc
 		}
 	}
 	tracer := otel.Tracer(tracerName)
-	opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(
-		attribute.String("rpc.system", "grpc"), attribute.String("rpc.method", info.FullMethod),
-	)}
+	kind := trace.WithSpanKind(trace.SpanKindServer)
 	var span trace.Span
 	if id := ArticleID(req); id != "" {
-		ctx, span = tracing.StartArticle(ctx, tracer, id, 0, info.FullMethod, remote, opts...)
+		ctx, span = tracing.StartArticle(ctx, tracer, id, 0, info.FullMethod, remote, kind)
 	} else {
 		if remote.IsValid() {
 			ctx = trace.ContextWithRemoteSpanContext(ctx, remote)
 		}
-		ctx, span = tracer.Start(ctx, info.FullMethod, opts...)
+		ctx, span = tracer.Start(ctx, info.FullMethod, kind)
+	}
+	// Without an exporter no span is recorded: skip the attributes.
+	recording := span.IsRecording()
+	if recording {
+		span.SetAttributes(attribute.String("rpc.system", "grpc"), attribute.String("rpc.method", info.FullMethod))
 	}
 	resp, err := h(ctx, req)
-	st, _ := status.FromError(err)
-	span.SetAttributes(attribute.String("rpc.grpc.status_code", st.Code().String()))
-	if err != nil {
-		span.SetStatus(otelcodes.Error, st.Message())
+	if recording {
+		st, _ := status.FromError(err)
+		span.SetAttributes(attribute.String("rpc.grpc.status_code", st.Code().String()))
+		if err != nil {
+			span.SetStatus(otelcodes.Error, st.Message())
+		}
 	}
 	span.End()
 	return resp, err

@@ -173,7 +173,11 @@ func logUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
 		if code == codes.Internal || code == codes.Unknown || code == codes.DeadlineExceeded {
 			lvl = slog.LevelError
 		}
-		log.Log(ctx, lvl, "rpc", "method", info.FullMethod, "code", code.String(), "actor", auth.Actor(ctx), "ms", time.Since(start).Milliseconds(), "err", err)
+		// Checked first: the arguments cost allocations at every call,
+		// and the line is at debug level unless the call failed.
+		if log.Enabled(ctx, lvl) {
+			log.Log(ctx, lvl, "rpc", "method", info.FullMethod, "code", code.String(), "actor", auth.Actor(ctx), "ms", time.Since(start).Milliseconds(), "err", err)
+		}
 		return resp, err
 	}
 }

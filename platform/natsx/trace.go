@@ -60,34 +60,103 @@ func EventMeta(data []byte) *articlev1.EventMeta {
 	return nil
 }
 
+// eventArticle reads the article id and revision from an event's
+// EventMeta (field 1) as EventMeta does, without decoding the rest: the
+// consumer loop needs them for every delivery. "" if there is none.
+func eventArticle(data []byte) (string, int64) {
+	for len(data) > 0 {
+		num, typ, n := protowire.ConsumeTag(data)
+		if n < 0 {
+			return "", 0
+		}
+		data = data[n:]
+		if num == 1 && typ == protowire.BytesType {
+			meta, n := protowire.ConsumeBytes(data)
+			if n < 0 {
+				return "", 0
+			}
+			return metaArticle(meta)
+		}
+		n = protowire.ConsumeFieldValue(num, typ, data)
+		if n < 0 {
+			return "", 0
+		}
+		data = data[n:]
+	}
+	return "", 0
+}
+
+// metaArticle reads article_id (2) and revision (3) of an encoded
+// EventMeta; the last occurrence of a field wins, as in proto.Unmarshal.
+func metaArticle(b []byte) (id string, rev int64) {
+	var raw []byte
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return "", 0
+		}
+		b = b[n:]
+		switch {
+		case num == 2 && typ == protowire.BytesType:
+			v, n := protowire.ConsumeBytes(b)
+			if n < 0 {
+				return "", 0
+			}
+			raw, b = v, b[n:]
+			continue
+		case num == 3 && typ == protowire.VarintType:
+			v, n := protowire.ConsumeVarint(b)
+			if n < 0 {
+				return "", 0
+			}
+			rev, b = int64(v), b[n:]
+			continue
+		}
+		n = protowire.ConsumeFieldValue(num, typ, b)
+		if n < 0 {
+			return "", 0
+		}
+		b = b[n:]
+	}
+	return string(raw), rev
+}
+
 // consumeSpan starts the consumer span for m: a child of the span that
 // published it (its traceparent header), in the trace of the article the
 // event is about (see package tracing). The context also carries the
 // article (for log lines) and the header as WithTraceparent.
-func consumeSpan(ctx context.Context, durable string, m jetstream.Msg) (context.Context, trace.Span) {
+func consumeSpan(ctx context.Context, durable string, m jetstream.Msg, article string, rev int64) (context.Context, trace.Span) {
 	var remote trace.SpanContext
 	if tp := m.Headers().Get(HeaderTraceparent); tp != "" {
 		ctx = WithTraceparent(ctx, tp)
 		remote = trace.SpanContextFromContext(tracing.Propagator.Extract(context.Background(), propagation.MapCarrier{HeaderTraceparent: tp}))
 	}
 	tracer := otel.Tracer(tracerName)
-	opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindConsumer), trace.WithAttributes(
-		attribute.String("messaging.system", "nats"),
-		attribute.String("messaging.destination.name", m.Subject()),
-		attribute.String("messaging.consumer.group.name", durable),
-	)}
+	kind := trace.WithSpanKind(trace.SpanKindConsumer)
 	name := "consume " + durable
-	if meta := EventMeta(m.Data()); meta.GetArticleId() != "" {
-		return tracing.StartArticle(ctx, tracer, meta.GetArticleId(), meta.GetRevision(), name, remote, opts...)
+	var span trace.Span
+	if article != "" {
+		ctx, span = tracing.StartArticle(ctx, tracer, article, rev, name, remote, kind)
+	} else {
+		if remote.IsValid() {
+			ctx = trace.ContextWithRemoteSpanContext(ctx, remote)
+		}
+		ctx, span = tracer.Start(ctx, name, kind)
 	}
-	if remote.IsValid() {
-		ctx = trace.ContextWithRemoteSpanContext(ctx, remote)
+	// Attributes only for a span that is recorded: without an exporter
+	// none is, and building them for every event was wasted.
+	if span.IsRecording() {
+		span.SetAttributes(
+			attribute.String("messaging.system", "nats"),
+			attribute.String("messaging.destination.name", m.Subject()),
+			attribute.String("messaging.consumer.group.name", durable),
+		)
 	}
-	return tracer.Start(ctx, name, opts...)
+	return ctx, span
 }
 
 func endSpan(span trace.Span, err error) {
-	if err != nil {
+	if err != nil && span.IsRecording() {
 		span.RecordError(err)
 		span.SetStatus(codes.Error, err.Error())
 	}

@@ -27,8 +27,9 @@ package tracing
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
+	"math/rand/v2"
 	"os"
 
 	"go.opentelemetry.io/otel"
@@ -85,7 +86,8 @@ func (IDGenerator) NewIDs(ctx context.Context) (trace.TraceID, trace.SpanID) {
 	if id, _ := ArticleFrom(ctx); id != "" {
 		t = ArticleTraceID(id)
 	} else {
-		_, _ = rand.Read(t[:])
+		binary.LittleEndian.PutUint64(t[:8], rand.Uint64())
+		binary.LittleEndian.PutUint64(t[8:], rand.Uint64())
 	}
 	return t, newSpanID()
 }
@@ -93,10 +95,14 @@ func (IDGenerator) NewIDs(ctx context.Context) (trace.TraceID, trace.SpanID) {
 // NewSpanID implements sdktrace.IDGenerator.
 func (IDGenerator) NewSpanID(context.Context, trace.TraceID) trace.SpanID { return newSpanID() }
 
+// newSpanID is a random span id. Ids need to be unique, not secret (the
+// SDK's own generator uses math/rand too), and a span is made for every
+// call and every event handled, exported or not: crypto/rand cost a
+// system call each.
 func newSpanID() trace.SpanID {
 	var s trace.SpanID
 	for !s.IsValid() {
-		_, _ = rand.Read(s[:])
+		binary.LittleEndian.PutUint64(s[:], rand.Uint64())
 	}
 	return s
 }
@@ -116,8 +122,11 @@ func StartArticle(ctx context.Context, tracer trace.Tracer, id string, rev int64
 	if parent.IsValid() && parent.TraceID() != want {
 		opts = append(opts, trace.WithNewRoot(), trace.WithLinks(trace.Link{SpanContext: parent}))
 	}
-	opts = append(opts, trace.WithAttributes(semconvArticle(id)))
-	return tracer.Start(ctx, name, opts...)
+	ctx, span := tracer.Start(ctx, name, opts...)
+	if span.IsRecording() {
+		span.SetAttributes(semconvArticle(id))
+	}
+	return ctx, span
 }
 
 // Setup installs the global TracerProvider and propagator for service and
