@@ -34,6 +34,10 @@ func init() {
 	register("dev", spec{"data-dir": true, "grpc-addr": true, "http-addr": true, "nats-addr": true, "log-level": true, "tls-cert": true, "tls-key": true, "metrics-addr": true, "desk-addr": true, "pprof": false}, dev)
 }
 
+// devGCHeadroom is how much the heap of `newsroom dev` may grow between
+// collections (service.TuneGC).
+const devGCHeadroom = 256 << 20
+
 // devTokenTTL is long because dev tokens are rewritten at every start.
 const devTokenTTL = 30 * 24 * time.Hour
 
@@ -62,6 +66,9 @@ func dev(a *args, out io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	// Four services and JetStream in one process allocate fast on a small
+	// live heap: collect less often (GOGC unset only).
+	service.TuneGC(ctx, devGCHeadroom)
 
 	// Traces (exported only with OTEL_EXPORTER_OTLP_ENDPOINT) and /metrics
 	// (plus /debug/pprof/ with --pprof or NEWSROOM_PPROF); a busy metrics
