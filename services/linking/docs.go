@@ -22,6 +22,16 @@ func (s *Service) putDoc(ctx context.Context, r record) (kvRev uint64, ok bool, 
 	if err != nil {
 		return 0, false, err
 	}
+	// Most events are a story's first publication: create it without
+	// reading first, and fall back to reading and comparing if the bucket
+	// holds the story already (a republication, a redelivered event).
+	kvRev, err = s.docs.Create(ctx, r.ID, raw)
+	if err == nil {
+		return kvRev, true, nil
+	}
+	if !conflict(err) {
+		return 0, false, fmt.Errorf("linking: put doc %s: %w", r.ID, err)
+	}
 	for attempt := 0; attempt < 50; attempt++ {
 		e, err := s.docs.Get(ctx, r.ID)
 		switch {
@@ -134,6 +144,12 @@ func (s *Service) applyDocs(ctx context.Context, es []jetstream.KeyValueEntry) {
 			for i := w; i < len(es); i += workers {
 				e := es[i]
 				if e.Operation() != jetstream.KeyValuePut {
+					continue
+				}
+				// The handler that wrote this entry indexed it at once
+				// (onPublished): preparing it again, the costliest part
+				// of indexing, would only have PutAll refuse it as stale.
+				if e.Revision() <= x.Seq(e.Key()) {
 					continue
 				}
 				var r record

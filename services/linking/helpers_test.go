@@ -27,7 +27,7 @@ const wait = 10 * time.Second
 // PUBLISHING stream that publishing would own, so tests can inject its
 // events.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
 	nats   *testutil.NATS
 	svcs   []*Service
@@ -38,13 +38,13 @@ type env struct {
 
 // start runs replicas copies of linking on a JetStream stored in dir (""
 // for a fresh one). Everything stops when t (or the subtest) ends.
-func start(t *testing.T, dir string, replicas int) *env {
+func start(t testing.TB, dir string, replicas int) *env {
 	t.Helper()
 	return startWith(t, dir, replicas, Config{RecoveryEvery: time.Hour})
 }
 
 // startWith is start with a configuration.
-func startWith(t *testing.T, dir string, replicas int, cfg Config) *env {
+func startWith(t testing.TB, dir string, replicas int, cfg Config) *env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)

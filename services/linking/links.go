@@ -74,19 +74,29 @@ func (l *links) set(article string, kvRev uint64, box []*articlev1.RelatedStory,
 	}
 }
 
-// threshold is the score a story must reach to enter article's box, and
-// whether the box shows story already. A box not known or not full takes
-// any story scoring at least floor.
-func (l *links) threshold(article, story string, floor float64) (float64, bool) {
+// has reports whether article's box as of KV revision kvRev, or a later
+// one, is applied already: the box this replica stored itself comes back
+// through the watch, and decoding it again would change nothing.
+func (l *links) has(article string, kvRev uint64) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return kvRev <= l.seen[article]
+}
+
+// threshold is the score a story must reach to enter article's box,
+// whether the box is full (then the score is at least that of its
+// weakest story), and whether the box shows story already. A box not
+// known or not full takes any story scoring at least floor.
+func (l *links) threshold(article, story string, floor float64) (th float64, full, shows bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if slices.Contains(l.shows[article], story) {
-		return 0, true
+		return 0, false, true
 	}
 	if w, ok := l.weakest[article]; ok {
-		return max(w, floor), false
+		return max(w, floor), true, false
 	}
-	return floor, false
+	return floor, false, false
 }
 
 // showing lists the articles whose box shows story, sorted.

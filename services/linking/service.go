@@ -50,11 +50,14 @@ type Service struct {
 	snaps    jetstream.ObjectStore
 	idx      atomic.Pointer[index.Index]
 	links    *links
-	ready    chan struct{}
+	// curations is a watched copy of linking-curation.
+	curations *curations
+	ready     chan struct{}
 	// docsRev is the linking-docs revision up to which the watch has
 	// applied every change; a snapshot is consistent as of it.
 	docsRev atomic.Uint64
 	relRev  atomic.Uint64
+	curRev  atomic.Uint64
 	applied atomic.Int64 // changes applied since the last snapshot
 	// loaded is the linking-docs revision of the snapshot Run started
 	// from (0: none).
@@ -95,7 +98,7 @@ func New(ctx context.Context, d service.Deps, cfg Config) (*Service, error) {
 	idx := index.New()
 	idx.QueryTerms = cfg.QueryTerms
 	s := &Service{d: d, cfg: cfg, log: log, docs: docs, related: related, curation: curation, snaps: snaps,
-		links: newLinks(), ready: make(chan struct{})}
+		links: newLinks(), curations: newCurations(), ready: make(chan struct{})}
 	s.idx.Store(idx)
 	return s, nil
 }
@@ -120,7 +123,7 @@ func (s *Service) Register(srv grpc.ServiceRegistrar) { linkingv1.RegisterLinkin
 // current by watching the buckets (other replicas write there too), and
 // consumes publishing's events until ctx ends.
 func (s *Service) Run(ctx context.Context) error {
-	docsReady, linksReady := make(chan struct{}), make(chan struct{})
+	docsReady, linksReady, curReady := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	start := time.Now()
@@ -133,8 +136,9 @@ func (s *Service) Run(ctx context.Context) error {
 	s.relRev.Store(<-linksRev)
 	wg.Go(func() { s.follow(ctx, s.docs, s.applyDocs, docsReady, &s.docsRev) })
 	wg.Go(func() { s.follow(ctx, s.related.KV, s.applyLinks, linksReady, &s.relRev) })
+	wg.Go(func() { s.follow(ctx, s.curation, s.applyCurations, curReady, &s.curRev) })
 	wg.Go(func() { s.related.RunRecovery(ctx, s.cfg.RecoveryEvery) })
-	for _, ready := range []chan struct{}{docsReady, linksReady} {
+	for _, ready := range []chan struct{}{docsReady, linksReady, curReady} {
 		select {
 		case <-ready:
 		case <-ctx.Done():

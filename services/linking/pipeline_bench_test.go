@@ -1,0 +1,131 @@
+package linking
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+	articlev1 "newsroom.dev/gen/newsroom/article/v1"
+	publishingv1 "newsroom.dev/gen/newsroom/publishing/v1"
+	"newsroom.dev/platform/events"
+	"newsroom.dev/platform/natsx"
+	"newsroom.dev/platform/testutil"
+)
+
+// BenchmarkPublished is linking's share of the pipeline benchmark
+// (`newsroom bench`): stories of ten topics, written as the bench writes
+// them, published as fast as they go, so that they queue as they do when
+// linking falls behind, and handled 16 at a time on an embedded
+// JetStream. It reports the CPU of the whole process (linking, the
+// server, the client) and the JetStream writes per story handled: box
+// events and linking-related writes.
+//
+//	go test ./services/linking -run '^$' -bench Published -benchtime 1000x -count 3
+func BenchmarkPublished(b *testing.B) {
+	e := start(b, "", 1)
+	// One story per topic first, as the bench warms up.
+	for i := range len(benchTopics) {
+		e.handled(e.publish(benchStory(i, i), 0))
+	}
+	rel0, box0 := lastSeq(e, events.StreamLinking), lastSeq(e, "KV_"+BucketRelated)
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	for i := range b.N {
+		a := benchStory(len(benchTopics)+i, i%len(benchTopics))
+		ev := &publishingv1.ArticlePublished{
+			Meta: &articlev1.EventMeta{
+				Id: events.ID(a.GetId(), 1, "published", "1"), ArticleId: a.GetId(), Revision: 1, Actor: "pat", Time: a.GetPublishedAt(),
+			},
+			Article: a, Publication: 1,
+		}
+		if err := natsx.Publish(e.ctx, e.nats.JS, natsx.Event{Subject: events.ArticlePublished, ID: ev.Meta.Id, Msg: ev}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	last := lastSeq(e, events.StreamPublishing)
+	testutil.Eventually(b, time.Minute, "linking to handle every story", func() bool {
+		c, err := e.nats.JS.Consumer(e.ctx, events.StreamPublishing, Durable)
+		if err != nil {
+			return false
+		}
+		info, err := c.Info(e.ctx)
+		return err == nil && info.AckFloor.Stream >= last && info.NumAckPending == 0
+	})
+	b.StopTimer()
+	n := float64(b.N)
+	b.ReportMetric(float64(cpuTime()-cpu0)/n/1e3, "cpu-µs/story")
+	b.ReportMetric(float64(lastSeq(e, events.StreamLinking)-rel0)/n, "events/story")
+	b.ReportMetric(float64(lastSeq(e, "KV_"+BucketRelated)-box0)/n, "box-writes/story")
+}
+
+// cpuTime is the CPU time the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func lastSeq(e *env, stream string) uint64 {
+	e.t.Helper()
+	s, err := e.nats.JS.Stream(e.ctx, stream)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	info, err := s.Info(e.ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return info.State.LastSeq
+}
+
+// benchTopics and benchStory are cmd/newsroom's bench articles.
+var benchTopics = [][]string{
+	{"council", "budget", "transport", "buses", "lanes", "spending", "mayor"},
+	{"hospital", "nurses", "waiting", "patients", "health", "ward", "staff"},
+	{"school", "teachers", "exams", "pupils", "curriculum", "classrooms", "education"},
+	{"harbour", "shipping", "containers", "port", "cranes", "dockworkers", "cargo"},
+	{"football", "league", "striker", "goal", "season", "coach", "stadium"},
+	{"housing", "rents", "tenants", "landlords", "flats", "planning", "construction"},
+	{"river", "flooding", "rainfall", "defences", "residents", "evacuation", "water"},
+	{"airport", "runway", "flights", "passengers", "terminal", "airline", "noise"},
+	{"library", "books", "readers", "archive", "funding", "volunteers", "branch"},
+	{"energy", "prices", "households", "bills", "suppliers", "heating", "winter"},
+}
+
+var benchFiller = strings.Fields("the said on a of and to in for with that it was at by from after as new city year week officials plan local people")
+
+// benchStory is the seq-th story, of topic cluster, published seq
+// seconds after t0.
+func benchStory(seq, cluster int) *articlev1.Article {
+	topic := benchTopics[cluster%len(benchTopics)]
+	r := rand.New(rand.NewPCG(uint64(seq), uint64(cluster)))
+	words := func(n int) string {
+		w := make([]string, n)
+		for i := range w {
+			if r.IntN(3) == 0 {
+				w[i] = topic[r.IntN(len(topic))]
+			} else {
+				w[i] = benchFiller[r.IntN(len(benchFiller))]
+			}
+		}
+		return strings.Join(w, " ")
+	}
+	id := fmt.Sprintf("bench-%05d", seq)
+	return &articlev1.Article{
+		Id:          id,
+		Revision:    1,
+		Status:      articlev1.Status_STATUS_PUBLISHED,
+		Headline:    fmt.Sprintf("%s %s story %d on %s", strings.ToUpper(topic[0][:1])+topic[0][1:], topic[1], seq, topic[2]),
+		Dek:         words(15) + ".",
+		Summary:     words(25) + ".",
+		Desk:        "bench",
+		Tags:        []string{topic[0], topic[1]},
+		Body:        words(120) + ".\n\n" + words(100) + ".",
+		PublishedAt: timestamppb.New(t0.Add(time.Duration(seq) * time.Second)),
+		PublicUrl:   "https://news.example/" + id,
+	}
+}
