@@ -79,5 +79,18 @@ func createOrUpdate[T any](ctx context.Context, f func(context.Context) (T, erro
 
 func retryable(err error) bool {
 	return errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.Is(err, jetstream.ErrJetStreamNotEnabled) || isNoResponders(err) || errors.Is(err, jetstream.ErrStreamNotFound)
+		errors.Is(err, jetstream.ErrJetStreamNotEnabled) || isNoResponders(err) || errors.Is(err, jetstream.ErrStreamNotFound) ||
+		duplicateInProcess(err)
+}
+
+// errDuplicateInProcess is JetStream's error code for a publish whose
+// Nats-Msg-Id another publish of the same message is still proposing to
+// a replicated stream's peers (two replicas or a retry sending one event
+// at once). Tried again a moment later, the publish is acknowledged as a
+// duplicate; returned to the handler, it cost a redelivery with backoff.
+const errDuplicateInProcess = 10158
+
+func duplicateInProcess(err error) bool {
+	var api *jetstream.APIError
+	return errors.As(err, &api) && api.ErrorCode == errDuplicateInProcess
 }
