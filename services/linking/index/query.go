@@ -434,16 +434,20 @@ func (x *Index) candidates(q *query, f *filter, pool int) []cand {
 	h := candHeap{}
 	theta := math.Inf(-1)
 	ess := forced
-	// The essential lists are merged through a heap on their current
-	// documents: a long query's documents are mostly in one or two of its
-	// lists, and scanning every list for each would cost more than the
-	// scoring.
-	m := mergeHeap{cs: cs}
-	m.reset(ess)
-	var at, pos []int
-	for !m.done() {
-		d := cs[m.h[0]].doc
-		at, pos = m.atTop(d, at[:0], pos[:0])
+	// The essential lists are merged (merger: sorted, or through a heap
+	// on their current documents): a long query's documents are mostly
+	// in one or two of its lists, and scanning every list for each would
+	// cost more than the scoring.
+	bufs := mergePool.Get().(*mergeBufs)
+	defer mergePool.Put(bufs)
+	m := merger{dPub: x.dPub, dLen: x.dLen}
+	m.init(cs, ess, bufs)
+	for {
+		d, ok := m.next()
+		if !ok {
+			break
+		}
+		at, tfs := m.at, m.tfs
 		full := len(h) >= pool
 		skip := false
 		if full {
@@ -455,10 +459,9 @@ func (x *Index) candidates(q *query, f *filter, pool int) []cand {
 			if ess > 0 {
 				bound = prefix[ess-1]
 			}
-			for _, i := range at {
-				c := &cs[i]
-				tf := float64(c.tf)
-				bound += c.w * tf * (k1 + 1) / (tf + minNorm[i])
+			for k, i := range at {
+				tf := float64(tfs[k])
+				bound += cs[i].w * tf * (k1 + 1) / (tf + minNorm[i])
 			}
 			skip = bound <= theta
 		}
@@ -466,17 +469,16 @@ func (x *Index) candidates(q *query, f *filter, pool int) []cand {
 			skip = !x.eligible(d, f)
 		}
 		if skip {
-			m.advance(pos)
+			m.advance()
 			continue
 		}
 		norm := k1 * (1 - b + b*float64(x.dLen[d])/avg)
 		s := 0.0
-		for _, i := range at {
-			c := &cs[i]
-			tf := float64(c.tf)
-			s += c.w * tf * (k1 + 1) / (tf + norm)
+		for k, i := range at {
+			tf := float64(tfs[k])
+			s += cs[i].w * tf * (k1 + 1) / (tf + norm)
 		}
-		m.advance(pos)
+		m.advance()
 		// The decay is at most 1: only a document that could make the
 		// pool without it is worth computing it for.
 		if full && ess > 0 && s+prefix[ess-1] <= theta || full && ess == 0 && s <= theta {

@@ -54,7 +54,8 @@ func TestScanMatchesCursor(t *testing.T) {
 
 // TestCandidatesMatchBruteForce: the pool MaxScore finds, with its
 // bounds, its probe-only common lists and its filter, is the pool that
-// scoring every story finds.
+// scoring every story finds, and merging the essential lists by sorting
+// or through the heap finds the same pool.
 func TestCandidatesMatchBruteForce(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	x := New()
@@ -85,6 +86,17 @@ func TestCandidatesMatchBruteForce(t *testing.T) {
 			}
 			pool := 32
 			got := x.candidates(q, &f, pool)
+			// The heap's merge finds the same, to the bit.
+			was := sortedMax
+			sortedMax = 0
+			heap := x.candidates(q, &f, pool)
+			sortedMax = was
+			byDoc := func(a, b cand) int { return cmp.Compare(a.doc, b.doc) }
+			slices.SortFunc(got, byDoc)
+			slices.SortFunc(heap, byDoc)
+			if !slices.Equal(got, heap) {
+				t.Fatalf("%s query %d: sorted merge %v, heap %v", rk.Name, qi, got, heap)
+			}
 			// Stories that share only the query's common terms are not
 			// candidates, by design (unless all its terms are common).
 			rare := func(uint32) bool { return true }
@@ -117,6 +129,24 @@ func TestCandidatesMatchBruteForce(t *testing.T) {
 					t.Fatalf("%s query %d: candidate %d scores %v, brute force %v", rk.Name, qi, i, got[i].s1, want[i].s1)
 				}
 			}
+		}
+	}
+}
+
+// TestSortByDocIsStable: the merge's radix sort orders entries by
+// document and keeps the order of one document's entries, for documents
+// that need one, two and three passes.
+func TestSortByDocIsStable(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, last := range []uint32{1, 2000, 1 << 20, math.MaxUint32 - 1} {
+		e := make([]uint64, 5000)
+		for i := range e {
+			e[i] = uint64(r.Uint32N(last+1))<<32 | uint64(i)
+		}
+		want := slices.Clone(e)
+		slices.SortStableFunc(want, func(a, b uint64) int { return cmp.Compare(a>>32, b>>32) })
+		if got := sortByDoc(e, make([]uint64, len(e)), last); !slices.Equal(got, want) {
+			t.Fatalf("last %d: not sorted stably", last)
 		}
 	}
 }

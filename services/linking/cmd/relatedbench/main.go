@@ -5,7 +5,7 @@
 // takes to start on an archive of that size in JetStream, with and
 // without a snapshot. See docs/benchmarks.md.
 //
-//	go run ./services/linking/cmd/relatedbench [-n 1000000] [-queries 2000] [-simple] [-startup] [-hash] [-cpuprofile file]
+//	go run ./services/linking/cmd/relatedbench [-n 1000000] [-queries 2000] [-simple] [-startup] [-hash] [-qhash] [-cpuprofile file]
 package main
 
 import (
@@ -43,6 +43,7 @@ func main() {
 	common := flag.Int("common", index.Full.CommonPostings, "the full ranking's CommonPostings")
 	hash := flag.Bool("hash", false, "only build the archive one story at a time and print a hash of its snapshot (to check that a change to the build leaves the index as it was)")
 	hashReuters := flag.Bool("hash-reuters", false, "with -hash: build Reuters-21578 (internal/reuters), not the synthetic archive")
+	qhash := flag.Bool("qhash", false, "only build the archive one story at a time, run -queries queries of each kind and print a hash of their hits' ids and scores (to check that a change to the queries leaves their results as they were)")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -73,6 +74,10 @@ func main() {
 	arch := synth.New(*n, *seed)
 	if *hash {
 		snapshotHash(generate(arch))
+		return
+	}
+	if *qhash {
+		queryHash(generate(arch), *queries, *seed)
 		return
 	}
 	if *startupOnly {
