@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -55,6 +57,72 @@ func TestConsumeKeepsArticleOrder(t *testing.T) {
 				t.Fatalf("%s handled out of order: %v", id, got)
 			}
 		}
+	}
+}
+
+// TestConsumeBusyArticleHoldsUpOnlyItself: while one article's handler
+// is stuck, the other workers go on with every other article, in order,
+// and the stuck article's later events wait for it. (With workers owning
+// articles by hash, those sharing the stuck one's worker waited too.)
+func TestConsumeBusyArticleHoldsUpOnlyItself(t *testing.T) {
+	ctx, n, _, _ := setup(t)
+	release := make(chan struct{})
+	var mu sync.Mutex
+	seen := map[string][]int64{}
+	consumeN(t, n.JS, "busy", 2, func(_ context.Context, m jetstream.Msg) error {
+		meta := natsx.EventMeta(m.Data())
+		if meta.GetArticleId() == "stuck" && meta.GetRevision() == 1 {
+			<-release
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		seen[meta.GetArticleId()] = append(seen[meta.GetArticleId()], meta.GetRevision())
+		return nil
+	})
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(free) // before the consumer stops, should the test fail
+	if err := natsx.Publish(ctx, n.JS, updated(&articlev1.Article{Id: "stuck", Revision: 1})); err != nil {
+		t.Fatal(err)
+	}
+	const others, revs = 40, 2
+	for r := int64(1); r <= revs; r++ {
+		for i := range others {
+			if err := natsx.Publish(ctx, n.JS, updated(&articlev1.Article{Id: fmt.Sprintf("o%d", i), Revision: r})); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := natsx.Publish(ctx, n.JS, updated(&articlev1.Article{Id: "stuck", Revision: r + 1})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testutil.Eventually(t, 20*time.Second, "every other article handled", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		done := 0
+		for i := range others {
+			if len(seen[fmt.Sprintf("o%d", i)]) == revs {
+				done++
+			}
+		}
+		return done == others
+	})
+	mu.Lock()
+	if got := seen["stuck"]; len(got) != 0 {
+		t.Errorf("the stuck article's later events overtook it: %v", got)
+	}
+	for i := range others {
+		if got := seen[fmt.Sprintf("o%d", i)]; got[0] != 1 || got[1] != 2 {
+			t.Errorf("o%d handled out of order: %v", i, got)
+		}
+	}
+	mu.Unlock()
+	free()
+	settled(t, ctx, n.JS, "busy")
+	mu.Lock()
+	defer mu.Unlock()
+	if got := seen["stuck"]; !slices.Equal(got, []int64{1, 2, 3}) {
+		t.Errorf("stuck handled %v, want [1 2 3]", got)
 	}
 }
 

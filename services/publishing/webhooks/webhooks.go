@@ -240,6 +240,12 @@ func (s *Service) Run(ctx context.Context) error {
 			// minutes rather than dead-letter an event nobody then gets.
 			MaxDeliver: 50,
 			Log:        s.log,
+			// Every event of the newsroom passes here, each costing a
+			// round trip (the bucket's status) at least: one at a time,
+			// the fan-out fell behind the pipeline. Deliveries promise no
+			// order across events (docs/webhooks.md); one article's
+			// events are still enqueued in order.
+			Concurrency: natsx.ArticleConcurrency,
 		}, s.fanout)
 	}()
 	go func() { errs <- s.superviseDeliveries(ctx) }()
