@@ -12,10 +12,12 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"newsroom.dev/platform/auth"
 	"newsroom.dev/platform/clock"
@@ -82,7 +84,16 @@ func dev(a *args, out io.Writer) error {
 	if metricsAddr == "off" {
 		metricsAddr = ""
 	}
-	metricsAddr = metrics.Serve(ctx, metricsAddr, metrics.Mux(a.flag("pprof") || os.Getenv("NEWSROOM_PPROF") != ""), log)
+	withPprof := a.flag("pprof") || os.Getenv("NEWSROOM_PPROF") != ""
+	if withPprof {
+		// What waits, not only what runs: a pipeline that is not CPU-bound
+		// shows where it queues in /debug/pprof/mutex and /block (set once
+		// the embedded server runs: its start resets the block rate).
+		// Sampled, so the cost stays small: one contention in 100, a
+		// blocking event of 1 ms or more always, shorter ones in proportion.
+		runtime.SetMutexProfileFraction(100)
+	}
+	metricsAddr = metrics.Serve(ctx, metricsAddr, metrics.Mux(withPprof), log)
 
 	key, err := devKey(filepath.Join(dir, "token.key"))
 	if err != nil {
@@ -102,12 +113,32 @@ func dev(a *args, out io.Writer) error {
 		return err
 	}
 	defer func() { ns.Shutdown(); ns.WaitForShutdown() }()
-	nc, err := natsx.Connect(ns.ClientURL(), "newsroom-dev", log)
-	if err != nil {
-		return err
+	if withPprof {
+		runtime.SetBlockProfileRate(int(time.Millisecond))
 	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
+	// A NATS connection per service, as each has when it runs alone. A
+	// connection is one lock in the client, which every publish, request
+	// and reply takes, and one reader and one writer at each end: with the
+	// four services and all their consumers on one, they queued there.
+	var conns []*nats.Conn
+	defer func() {
+		for _, nc := range conns {
+			nc.Close()
+		}
+	}()
+	depsFor := func(name string) (service.Deps, error) {
+		nc, err := natsx.Connect(ns.ClientURL(), "newsroom-dev-"+name, log)
+		if err != nil {
+			return service.Deps{}, err
+		}
+		conns = append(conns, nc)
+		js, err := jetstream.New(nc)
+		if err != nil {
+			return service.Deps{}, err
+		}
+		return service.Deps{NC: nc, JS: js, Replicas: 1, Log: log, Clock: clock.Real{}, Keys: keys}, nil
+	}
+	deps, err := depsFor("server")
 	if err != nil {
 		return err
 	}
@@ -130,8 +161,7 @@ func dev(a *args, out io.Writer) error {
 	}
 	defer deskLis.Close()
 
-	deps := service.Deps{NC: nc, JS: js, Replicas: 1, Log: log, Clock: clock.Real{}, Keys: keys}
-	svcs, web, err := buildAll(ctx, deps, baseURL)
+	svcs, web, err := buildAll(ctx, depsFor, baseURL)
 	if err != nil {
 		grpcLis.Close()
 		httpLis.Close()
@@ -222,24 +252,40 @@ func dev(a *args, out io.Writer) error {
 	_ = hs.Shutdown(sctx)
 	cancelRun()
 	wg.Wait()
-	_ = nc.Drain()
+	for _, nc := range conns {
+		_ = nc.Drain()
+	}
 	return err
 }
 
-// buildAll constructs the four services; publishing also serves the site.
-func buildAll(ctx context.Context, d service.Deps, baseURL string) ([]service.Service, service.WebService, error) {
+// buildAll constructs the four services, each with the Deps depsFor gives
+// for its name; publishing also serves the site.
+func buildAll(ctx context.Context, depsFor func(name string) (service.Deps, error), baseURL string) ([]service.Service, service.WebService, error) {
+	d, err := depsFor("drafting")
+	if err != nil {
+		return nil, nil, err
+	}
 	dr, err := drafting.New(ctx, d, drafting.Config{})
 	if err != nil {
+		return nil, nil, err
+	}
+	if d, err = depsFor("review"); err != nil {
 		return nil, nil, err
 	}
 	rv, err := review.New(ctx, d, review.ConfigFromEnv())
 	if err != nil {
 		return nil, nil, err
 	}
+	if d, err = depsFor("publishing"); err != nil {
+		return nil, nil, err
+	}
 	pcfg := publishing.ConfigFromEnv()
 	pcfg.BaseURL = baseURL
 	pb, err := publishing.New(ctx, d, pcfg)
 	if err != nil {
+		return nil, nil, err
+	}
+	if d, err = depsFor("linking"); err != nil {
 		return nil, nil, err
 	}
 	lk, err := linking.New(ctx, d, linking.Config{})
