@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sync"
 	"time"
+	"unsafe"
 )
 
 // Config is how stories are indexed. It is fixed for the life of an index
@@ -91,19 +92,27 @@ type analyzer struct {
 	hashes []uint64
 	tfs    []uint16
 	length uint32
+	ents   []string
 }
 
 var analyzers = sync.Pool{New: func() any { return &analyzer{slots: make([]int32, 1024)} }}
 
 // prepare analyses d.
-func prepare(cfg *Config, d Doc) *Prepared {
+func prepare(cfg *Config, d Doc) *Prepared { return prepareIn(cfg, d, nil) }
+
+// prepareIn is prepare taking the Prepared and its slices from sl (a bulk
+// load's slab), if not nil.
+func prepareIn(cfg *Config, d Doc, sl *slab) *Prepared {
 	a := analyzers.Get().(*analyzer)
 	defer analyzers.Put(a)
 	clear(a.slots)
 	a.seq = a.seq[:0]
 	a.terms, a.hashes, a.tfs, a.length = a.terms[:0], a.hashes[:0], a.tfs[:0], 0
 	a.ent.reset()
-	p := &Prepared{doc: Doc{ID: d.ID, Headline: d.Headline, URL: d.URL, PublishedAt: d.PublishedAt, Revision: d.Revision}}
+	a.ent.sl = sl
+	defer func() { a.ent.sl = nil }()
+	p := sl.prepared()
+	p.doc = Doc{ID: d.ID, Headline: d.Headline, URL: d.URL, PublishedAt: d.PublishedAt, Revision: d.Revision}
 	for _, f := range [...]struct {
 		text   string
 		weight int
@@ -111,7 +120,7 @@ func prepare(cfg *Config, d Doc) *Prepared {
 		if f.text == "" {
 			continue
 		}
-		a.words = splitWords(f.text, a.words[:0])
+		a.words = splitWordsIn(f.text, a.words[:0], sl)
 		a.ent.field(a.words)
 		if f.weight <= 0 {
 			continue
@@ -133,27 +142,63 @@ func prepare(cfg *Config, d Doc) *Prepared {
 		}
 	}
 	for _, tag := range d.Tags {
-		if n := normName(tag); n != "" && !slices.Contains(p.tags, n) {
+		// One split gives the tag's normal form (normName) and its
+		// tokens (Tokens): a hyphen separates words as a space does.
+		a.words = splitWordsIn(tag, a.words[:0], sl)
+		if n := a.joinTerms(sl); n != "" && !slices.Contains(p.tags, n) {
 			p.tags = append(p.tags, n)
 		}
 		if cfg.TagWeight <= 0 {
 			continue
 		}
-		for _, t := range Tokens(tag) {
-			if cfg.Stem {
-				t = stem(t)
+		for i := range a.words {
+			w := &a.words[i]
+			if w.stop {
+				continue
 			}
-			a.count(t, hashString(t), cfg.TagWeight)
+			t, h := w.term, w.hash
+			if cfg.Stem {
+				if st := stem(t); len(st) != len(t) {
+					t, h = st, hashString(st)
+				}
+			}
+			a.count(t, h, cfg.TagWeight)
 		}
 	}
-	p.terms = slices.Clone(a.terms)
-	p.hashes = slices.Clone(a.hashes)
-	p.tfs = slices.Clone(a.tfs)
+	p.terms = sl.strings(len(a.terms))
+	copy(p.terms, a.terms)
+	p.hashes = sl.uint64s(len(a.hashes))
+	copy(p.hashes, a.hashes)
+	p.tfs = sl.uint16s(len(a.tfs))
+	copy(p.tfs, a.tfs)
 	p.length = a.length
 	slices.Sort(p.tags)
-	p.ents = a.ent.finish(nil)
+	a.ents = a.ent.finish(a.ents[:0])
+	p.ents = sl.strings(len(a.ents))
+	copy(p.ents, a.ents)
+	clear(a.ents) // the pool must not keep the story's names alive
 	p.sim = simhash(a.seq)
 	return p
+}
+
+// joinTerms returns the terms of a.words joined by single spaces, as
+// normName does, copied into sl.
+func (a *analyzer) joinTerms(sl *slab) string {
+	n := 0
+	for i := range a.words {
+		n += len(a.words[i].term) + 1
+	}
+	if n == 0 {
+		return ""
+	}
+	b := sl.byteSlice(n - 1)[:0]
+	for i := range a.words {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, a.words[i].term...)
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 // count adds weight to term t's frequency.
@@ -221,9 +266,17 @@ type bitCounts struct {
 
 func (c *bitCounts) add(h uint64) {
 	const ones = 0x0101010101010101
-	for b := range 8 {
-		c.lanes[b] += h >> b & ones
-	}
+	// Unrolled: Go does not unroll the loop, and its counter and bound
+	// cost as much as the adds.
+	l := &c.lanes
+	l[0] += h & ones
+	l[1] += h >> 1 & ones
+	l[2] += h >> 2 & ones
+	l[3] += h >> 3 & ones
+	l[4] += h >> 4 & ones
+	l[5] += h >> 5 & ones
+	l[6] += h >> 6 & ones
+	l[7] += h >> 7 & ones
 	c.n++
 	if c.pending++; c.pending == 255 {
 		c.carry()

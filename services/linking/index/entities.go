@@ -142,6 +142,7 @@ type entityScratch struct {
 	midCaps map[string]struct{} // single words capitalised mid-sentence
 	pending []string            // single capitalised words that start a sentence
 	joined  []byte              // addJoined's scratch
+	sl      *slab               // where names are copied to (nil: allocated one by one)
 }
 
 func (e *entityScratch) reset() {
@@ -327,7 +328,9 @@ func (e *entityScratch) addJoined(ws []word) string {
 			return e.found[v-1]
 		}
 	}
-	name := string(b)
+	c := e.sl.byteSlice(len(b))
+	copy(c, b)
+	name := unsafe.String(unsafe.SliceData(c), len(c))
 	e.add(name)
 	return name
 }
@@ -414,8 +417,8 @@ func capitalised(s string) bool {
 }
 
 func upper(ws []word) bool {
-	for _, w := range ws {
-		if !w.upper {
+	for i := range ws {
+		if !ws[i].upper {
 			return false
 		}
 	}
@@ -446,7 +449,8 @@ func upperText(s string) bool {
 // nothing.
 func shouting(ws []word) bool {
 	content, caps, allCaps, sentences := 0, 0, 0, 0
-	for _, w := range ws {
+	for i := range ws {
+		w := &ws[i] // not a copy of each word
 		if w.sentStart {
 			sentences++
 		}

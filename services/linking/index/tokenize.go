@@ -41,8 +41,12 @@ func (w *word) derive() {
 // it, takes a byte-at-a-time path that allocates at most one lower-case
 // copy of the field; any other goes through splitWordsGeneric, which
 // splits the same way.
-func splitWords(s string, out []word) []word {
-	if ws, ok := splitASCII(s, out); ok {
+func splitWords(s string, out []word) []word { return splitWordsIn(s, out, nil) }
+
+// splitWordsIn is splitWords taking the lower-case copies of words with
+// capitals from sl (a bulk load's slab), if not nil.
+func splitWordsIn(s string, out []word, sl *slab) []word {
+	if ws, ok := splitASCII(s, out, sl); ok {
 		return ws
 	}
 	return splitWordsGeneric(s, out)
@@ -81,9 +85,10 @@ var asciiClass, asciiLowerTab = func() (c [256]uint8, l [256]byte) {
 
 // splitASCII is splitWords for a string in ASCII: it classifies bytes by
 // table, lower-cases and hashes each word as it reads it, and copies only
-// words with capitals. It returns false, having appended nothing, at the
-// first byte that is not ASCII.
-func splitASCII(s string, out []word) ([]word, bool) {
+// words with capitals (into sl, if not nil, else into one buffer for the
+// field). It returns false, having appended nothing, at the first byte
+// that is not ASCII.
+func splitASCII(s string, out []word, sl *slab) ([]word, bool) {
 	base := len(out)
 	var low []byte // lower-case copies, appended to only: terms point into it
 	sent, joined := true, false
@@ -127,7 +132,13 @@ func splitASCII(s string, out []word) ([]word, bool) {
 			}
 			w.derive()
 		} else {
-			if all&cUpper != 0 {
+			if all&cUpper != 0 && sl != nil {
+				b := sl.byteSlice(i - start)
+				for j := range b {
+					b[j] = asciiLowerTab[s[start+j]]
+				}
+				w.term = unsafe.String(&b[0], len(b))
+			} else if all&cUpper != 0 {
 				if low == nil {
 					low = make([]byte, 0, len(s)-start)
 				}
