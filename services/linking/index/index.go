@@ -503,7 +503,7 @@ func (x *Index) Stats() Stats {
 		b += int64(cap(x.post[i].data)) + int64(cap(x.post[i].skips))*8
 	}
 	b += int64(cap(x.post)) * int64(plistSize)
-	in := func(i *interner) int64 { return int64(cap(i.arena) + 4*cap(i.ends) + 8*cap(i.table)) }
+	in := func(i *interner) int64 { return int64(cap(i.arena) + 4*cap(i.ends) + 8*cap(i.table) + 8*cap(i.pre)) }
 	b += in(&x.terms) + in(&x.feats) + in(&x.keys)
 	b += int64(4*cap(x.featDF) + 4*cap(x.keyDoc) + 8*cap(x.keySeq))
 	b += int64(4*cap(x.dKey) + 8*cap(x.dPub) + 4*cap(x.dLen) + 8*cap(x.dSim) + 8*cap(x.dRev) + 4*cap(x.dMeta) + 4*cap(x.dFeat) + 4*cap(x.dSig) + 4*cap(x.dNT) + 8*cap(x.dead))

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"encoding/binary"
 	"math"
 	"unsafe"
 )
@@ -39,21 +40,26 @@ func (l *plist) add(doc uint32, tf uint16, length uint32) {
 	if tf == 1 {
 		v |= 1
 	}
-	if cap(l.data)-len(l.data) < 2*binaryMaxVarint {
+	n := len(l.data)
+	if cap(l.data)-n < 2*binaryMaxVarint {
 		// Double small lists, but grow long ones by a quarter: a
 		// million lists' slack is much of the memory.
-		grow := len(l.data)
+		grow := n
 		if grow > 256 {
 			grow /= 4
 		}
-		nd := make([]byte, len(l.data), len(l.data)+grow+2*binaryMaxVarint+6)
+		nd := make([]byte, n, n+grow+2*binaryMaxVarint+6)
 		copy(nd, l.data)
 		l.data = nd
 	}
-	l.data = appendUvarint(l.data, v)
+	// Written in place, in the room made above (append checks the
+	// capacity again for every byte).
+	d := l.data[n : n+2*binaryMaxVarint]
+	k := binary.PutUvarint(d, v)
 	if tf != 1 {
-		l.data = appendUvarint(l.data, uint64(tf))
+		k += binary.PutUvarint(d[k:], uint64(tf))
 	}
+	l.data = l.data[:n+k]
 	if l.n == 0 || tf > l.maxTF {
 		l.maxTF = tf
 	}
