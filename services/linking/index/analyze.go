@@ -2,6 +2,7 @@ package index
 
 import (
 	"slices"
+	"strings"
 	"sync"
 	"time"
 	"unsafe"
@@ -64,6 +65,9 @@ type Prepared struct {
 	terms  []string
 	hashes []uint64
 	tfs    []uint16
+	// name[i]: terms[i] is a word of one of the story's named entities
+	// (nil if it has none).
+	name   []bool
 	length uint32
 	ents   []string // sorted, unique
 	tags   []string // sorted, unique
@@ -177,6 +181,7 @@ func prepareIn(cfg *Config, d Doc, sl *slab) *Prepared {
 	p.ents = sl.strings(len(a.ents))
 	copy(p.ents, a.ents)
 	clear(a.ents) // the pool must not keep the story's names alive
+	p.name = a.nameTerms(cfg, p.ents)
 	p.sim = simhash(a.seq)
 	return p
 }
@@ -199,6 +204,53 @@ func (a *analyzer) joinTerms(sl *slab) string {
 		b = append(b, a.words[i].term...)
 	}
 	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+// nameTerms marks the story's terms that are words of its named
+// entities (ents), which the ranking counts for less than its other
+// words: a story's names (a company, a minister, a town) say which
+// stories it shares a name with, its other words what it is about.
+// It returns nil if no term is a name's.
+func (a *analyzer) nameTerms(cfg *Config, ents []string) []bool {
+	var name []bool
+	for _, e := range ents {
+		// A normalised name is its words' terms joined by single spaces.
+		for len(e) > 0 {
+			t, rest, _ := strings.Cut(e, " ")
+			e = rest
+			h := hashString(t)
+			if isStopHash(t, h) {
+				continue
+			}
+			if cfg.Stem {
+				if st := stem(t); len(st) != len(t) {
+					t, h = st, hashString(st)
+				}
+			}
+			if i := a.find(t, h); i >= 0 {
+				if name == nil {
+					name = make([]bool, len(a.terms))
+				}
+				name[i] = true
+			}
+		}
+	}
+	return name
+}
+
+// find returns the index of term t (hash h) among the story's terms, -1
+// if it has none.
+func (a *analyzer) find(t string, h uint64) int {
+	mask := uint64(len(a.slots) - 1)
+	for j := h & mask; ; j = (j + 1) & mask {
+		v := a.slots[j]
+		if v == 0 {
+			return -1
+		}
+		if i := v - 1; a.hashes[i] == h && a.terms[i] == t {
+			return int(i)
+		}
+	}
 }
 
 // count adds weight to term t's frequency.

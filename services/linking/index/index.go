@@ -52,7 +52,7 @@ type Index struct {
 	meta  []byte
 	featA []uint32
 	sigT  []uint32
-	sigF  []uint8
+	sigF  []uint8 // frequency (to 127) | sigName
 
 	live         int
 	totalLen     uint64 // of live stories
@@ -260,7 +260,11 @@ func (x *Index) place(p *Prepared, seq uint64) (uint32, bool) {
 	x.sigF = append(x.sigF, 0)
 	for _, i := range p.sig {
 		x.sigT = append(x.sigT, tids[i])
-		x.sigF = append(x.sigF, uint8(min(p.tfs[i], 255)))
+		f := uint8(min(p.tfs[i], sigTF))
+		if p.name != nil && p.name[i] {
+			f |= sigName
+		}
+		x.sigF = append(x.sigF, f)
 	}
 
 	x.dFeat = append(x.dFeat, uint32(len(x.featA)))
@@ -359,7 +363,15 @@ func (x *Index) features(doc uint32) (ents, tags []uint32) {
 	return ents, tags
 }
 
-// signature returns a document's signature terms and their frequencies.
+// A signature term's byte in sigF: its frequency (capped), and whether
+// it is a word of one of the story's named entities.
+const (
+	sigTF   = 0x7f
+	sigName = 0x80
+)
+
+// signature returns a document's signature terms and their sigF bytes
+// (frequency and name bit).
 func (x *Index) signature(doc uint32) ([]uint32, []uint8) {
 	o := x.dSig[doc]
 	n := x.sigT[o]

@@ -145,11 +145,13 @@ type query struct {
 
 type qterm struct {
 	shared bool // other stories have it
+	name   bool // a word of the story's named entities
 	tid    uint32
 	qtf    float64
 	idf    float64
 	score  float64
-	w      float64 // boost × idf
+	w      float64 // boost × idf (× qtf^QueryTF, × NameWeight for a name's word)
+	pw     float64 // w without QueryTF and NameWeight: what the pool is chosen by
 }
 
 type feat struct {
@@ -162,10 +164,12 @@ func (x *Index) queryOf(doc uint32, r *Ranking) *query {
 	q := &query{r: r, pub: x.dPub[doc], sim: x.dSim[doc], text: x.dLen[doc] > 0, doc: int64(doc)}
 	tids, tf8 := x.signature(doc)
 	tfs := make([]uint16, len(tf8))
+	name := make([]bool, len(tf8))
 	for i, f := range tf8 {
-		tfs[i] = uint16(f)
+		tfs[i] = uint16(f & sigTF)
+		name[i] = f&sigName != 0
 	}
-	x.selectTerms(q, tids, tfs, func(uint32) bool { return true }, x.dLen[doc])
+	x.selectTerms(q, tids, tfs, name, func(uint32) bool { return true }, x.dLen[doc])
 	ents, tags := x.features(doc)
 	q.ents, q.entW = x.featWeights(ents)
 	q.tags, q.tagW = x.featWeights(tags)
@@ -179,13 +183,15 @@ func (x *Index) queryOfPrepared(p *Prepared, r *Ranking, skip int64) *query {
 	q := &query{r: r, pub: p.doc.PublishedAt.UnixNano(), sim: p.sim, text: p.length > 0, doc: skip}
 	tids := make([]uint32, 0, len(p.terms))
 	tfs := make([]uint16, 0, len(p.terms))
+	name := make([]bool, 0, len(p.terms))
 	for i, t := range p.terms {
 		if tid, ok := x.terms.find(t, p.hashes[i]); ok && x.post[tid].n > 0 {
 			tids = append(tids, tid)
 			tfs = append(tfs, p.tfs[i])
+			name = append(name, p.name != nil && p.name[i])
 		}
 	}
-	x.selectTerms(q, tids, tfs, func(tid uint32) bool {
+	x.selectTerms(q, tids, tfs, name, func(tid uint32) bool {
 		return skip >= 0 && !x.isDead(uint32(skip)) && x.post[tid].tfOf(uint32(skip)) > 0
 	}, p.length)
 	var ids []uint32
@@ -219,9 +225,10 @@ func (x *Index) featWeights(ids []uint32) ([]feat, float64) {
 }
 
 // selectTerms picks the query's terms among the story's (tids, with
-// frequencies tfs) as MoreLikeThis does. own reports whether the story's
-// indexed copy has the term, so its document frequency counts it.
-func (x *Index) selectTerms(q *query, tids []uint32, tfs []uint16, own func(uint32) bool, selfLen uint32) {
+// frequencies tfs; name[i] if tids[i] is a word of its named entities)
+// as MoreLikeThis does. own reports whether the story's indexed copy has
+// the term, so its document frequency counts it.
+func (x *Index) selectTerms(q *query, tids []uint32, tfs []uint16, name []bool, own func(uint32) bool, selfLen uint32) {
 	r := q.r
 	if x.live == 0 {
 		return
@@ -247,7 +254,7 @@ func (x *Index) selectTerms(q *query, tids []uint32, tfs []uint16, own func(uint
 		}
 		idf := x.idf(max(df, 1))
 		tf := float64(tfs[i])
-		all = append(all, qterm{tid: tid, qtf: tf, idf: idf, score: tf * idf, shared: others >= r.MinShared})
+		all = append(all, qterm{tid: tid, qtf: tf, idf: idf, score: tf * idf, shared: others >= r.MinShared, name: name[i]})
 	}
 	byScore := func(a, b qterm) int {
 		if c := cmp.Compare(b.score, a.score); c != 0 {
@@ -265,6 +272,13 @@ func (x *Index) selectTerms(q *query, tids []uint32, tfs []uint16, own func(uint
 	for i := range all {
 		c := all[i]
 		c.w = r.Weight.of(c.idf, c.score/top)
+		c.pw = c.w
+		if r.QueryTF > 0 {
+			c.w *= math.Pow(c.qtf, r.QueryTF)
+		}
+		if c.name && r.NameWeight > 0 {
+			c.w *= r.NameWeight
+		}
 		if i < r.QueryTerms {
 			q.self += c.w * c.qtf * (r.K1 + 1) / (c.qtf + selfNorm)
 		}
@@ -293,7 +307,7 @@ func (x *Index) expand(q *query, fb []cand) *query {
 		rel := c.score / fb[0].score
 		tids, tfs := x.signature(c.doc)
 		for i, tid := range tids {
-			ew[tid] += rel * float64(tfs[i]) / float64(max(x.dLen[c.doc], 1))
+			ew[tid] += rel * float64(tfs[i]&sigTF) / float64(max(x.dLen[c.doc], 1))
 		}
 	}
 	in := map[uint32]int{}
@@ -328,6 +342,7 @@ func (x *Index) expand(q *query, fb []cand) *query {
 	top := add[0].score
 	for _, t := range add {
 		t.w = r.FeedbackWeight * r.Weight.of(t.idf, t.score/top) * (t.score / top)
+		t.pw = t.w
 		nq.terms = append(nq.terms, t)
 	}
 	return &nq
@@ -390,9 +405,9 @@ func (x *Index) candidates(q *query, f *filter, pool int) []cand {
 		c := &cs[i]
 		l := &x.post[t.tid]
 		c.init(l)
-		c.w = t.w
+		c.w, c.fw = t.pw, t.w
 		maxTF := float64(l.maxTF)
-		c.ub = t.w * maxTF * (r.K1 + 1) / (maxTF + r.K1*(1-r.B+r.B*float64(l.minLen)/q.avg))
+		c.ub = t.pw * maxTF * (r.K1 + 1) / (maxTF + r.K1*(1-r.B+r.B*float64(l.minLen)/q.avg))
 	}
 	// Probe-only lists first, then by upper bound; the essential lists
 	// start after the probe-only ones.
@@ -473,10 +488,12 @@ func (x *Index) candidates(q *query, f *filter, pool int) []cand {
 			continue
 		}
 		norm := k1 * (1 - b + b*float64(x.dLen[d])/avg)
-		s := 0.0
+		s, sf := 0.0, 0.0
 		for k, i := range at {
 			tf := float64(tfs[k])
-			s += cs[i].w * tf * (k1 + 1) / (tf + norm)
+			f := tf * (k1 + 1) / (tf + norm)
+			s += cs[i].w * f
+			sf += cs[i].fw * f
 		}
 		m.advance()
 		// The decay is at most 1: only a document that could make the
@@ -508,14 +525,16 @@ func (x *Index) candidates(q *query, f *filter, pool int) []cand {
 			c.seek(d)
 			if c.doc == d {
 				tf := float64(c.tf)
-				s += c.w * tf * (k1 + 1) / (tf + norm)
+				f := tf * (k1 + 1) / (tf + norm)
+				s += c.w * f
+				sf += c.fw * f
 			}
 		}
 		if pruned {
 			continue
 		}
 		if s1 := s * dec; !full || s1 > theta {
-			h.push(cand{doc: d, raw: s, s1: s1})
+			h.push(cand{doc: d, raw: sf, s1: s1})
 			if len(h) > pool {
 				h.pop()
 			}
@@ -579,7 +598,7 @@ func (x *Index) neighbours(q *query, cs []cand) {
 	var buf vec
 	for i := range cs {
 		start := len(buf)
-		buf = x.appendDocVec(buf, cs[i].doc)
+		buf = x.appendDocVec(buf, cs[i].doc, r.NeighbourNameWeight)
 		vs[i] = buf[start:len(buf):len(buf)]
 	}
 	m := min(r.Neighbours, len(cs))

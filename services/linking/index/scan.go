@@ -14,8 +14,9 @@ type scan struct {
 	last     uint32 // the block's last document
 	doc      uint32 // current document, endDoc past the end
 	tf       uint16
-	// The query term's weight and score upper bound.
-	w, ub float64
+	// The query term's weight in choosing the pool, its score upper
+	// bound, and its weight in the candidates' scores.
+	w, ub, fw float64
 }
 
 func (c *scan) init(l *plist) {

@@ -80,6 +80,16 @@ func TestCandidatesMatchBruteForce(t *testing.T) {
 		for qi := range 24 {
 			doc := uint32(r.IntN(2000))
 			q := x.queryOf(doc, &rk)
+			if qi%3 == 0 {
+				// As if every third term were a name's word: the pool is
+				// chosen by the terms' weights without NameWeight, the
+				// candidates' scores are with it.
+				for i := range q.terms {
+					if i%3 == 0 {
+						q.terms[i].w *= 0.5
+					}
+				}
+			}
 			f := filter{self: int64(doc), before: math.MaxInt64}
 			if qi%2 == 0 {
 				f.before = x.dPub[doc]
@@ -114,7 +124,12 @@ func TestCandidatesMatchBruteForce(t *testing.T) {
 					continue
 				}
 				if raw := x.rawOne(q, d); raw > 0 {
-					want = append(want, cand{doc: d, raw: raw, s1: raw * rk.decay(x.dPub[d]-q.pub)})
+					pq := *q
+					pq.terms = slices.Clone(q.terms)
+					for i := range pq.terms {
+						pq.terms[i].w = pq.terms[i].pw
+					}
+					want = append(want, cand{doc: d, raw: raw, s1: x.rawOne(&pq, d) * rk.decay(x.dPub[d]-q.pub)})
 				}
 			}
 			byS1 := func(a, b cand) int { return cmp.Compare(b.s1, a.s1) }
@@ -127,6 +142,9 @@ func TestCandidatesMatchBruteForce(t *testing.T) {
 			for i := range got {
 				if math.Abs(got[i].s1-want[i].s1) > 1e-9 {
 					t.Fatalf("%s query %d: candidate %d scores %v, brute force %v", rk.Name, qi, i, got[i].s1, want[i].s1)
+				}
+				if j := slices.IndexFunc(want, func(c cand) bool { return c.doc == got[i].doc }); j >= 0 && math.Abs(got[i].raw-want[j].raw) > 1e-9 {
+					t.Fatalf("%s query %d: candidate %d's BM25 %v, brute force %v", rk.Name, qi, got[i].doc, got[i].raw, want[j].raw)
 				}
 			}
 		}

@@ -8,8 +8,9 @@ import (
 	"io"
 )
 
-// snapshotMagic starts a snapshot; its last byte is the format version.
-var snapshotMagic = [8]byte{'N', 'R', 'L', 'I', 'D', 'X', 0, 1}
+// snapshotMagic starts a snapshot; its last byte is the format version
+// (2: signature bytes carry a name bit).
+var snapshotMagic = [8]byte{'N', 'R', 'L', 'I', 'D', 'X', 0, 2}
 
 // ErrSnapshotFormat is returned for a snapshot this version cannot read.
 var ErrSnapshotFormat = errors.New("index: not a snapshot of this format")

@@ -66,6 +66,9 @@ func ablations() []index.Ranking {
 	add("− max df", func(r *index.Ranking) { r.MaxDF = 0 })
 	add("− normalisation", func(r *index.Ranking) { r.Normalize = false; r.Entities, r.Tags = 0, 0; r.Neighbours = 0 })
 	add("− neighbours", func(r *index.Ranking) { r.Neighbours = 0 })
+	add("− names' lower weight", func(r *index.Ranking) { r.NameWeight, r.NeighbourNameWeight = 0, 0 })
+	add("− query term frequency", func(r *index.Ranking) { r.QueryTF = 0 })
+	add("− both (the ranking before issue 4's third pass)", func(r *index.Ranking) { r.NameWeight, r.NeighbourNameWeight, r.QueryTF = 0, 0, 0 })
 	add("with √idf term weights", func(r *index.Ranking) { r.Weight = index.SqrtIDF })
 	add("with √idf, − neighbours (the ranking before issue 4's second pass)", func(r *index.Ranking) {
 		r.Weight, r.Neighbours, r.Pool, r.CommonPostings = index.SqrtIDF, 0, 64, 5000
