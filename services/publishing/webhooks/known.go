@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"context"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -69,18 +70,32 @@ func sortOldestFirst(rs []*record) {
 }
 
 // subscriptions returns every subscription, oldest first: from the watched
-// copy when it is as new as the bucket (one stream-info request, so a
-// subscription made a moment ago on another replica is never missed),
-// else read from the bucket.
+// copy when it is as new as the bucket (a stream-info request, so a
+// subscription made a moment ago on another replica is never missed; the
+// fan-outs running at once share one, see sharedRead), else read from
+// the bucket.
 func (s *Service) subscriptions(ctx context.Context) ([]*record, error) {
-	st, err := s.kv.Status(ctx)
+	last, err := s.bucketSeq.do(ctx, s.bucketLastSeq)
 	if err != nil {
 		return nil, err
 	}
-	if bs, ok := st.(*jetstream.KeyValueBucketStatus); ok {
-		if list, ok := s.known.upTo(bs.StreamInfo().State.LastSeq); ok {
-			return list, nil
-		}
+	if list, ok := s.known.upTo(last); ok {
+		return list, nil
 	}
 	return s.all(ctx)
+}
+
+// bucketLastSeq is the last revision written to the subscriptions bucket
+// (its stream's last sequence).
+func (s *Service) bucketLastSeq(ctx context.Context) (uint64, error) {
+	st, err := s.kv.Status(ctx)
+	if err != nil {
+		return 0, err
+	}
+	bs, ok := st.(*jetstream.KeyValueBucketStatus)
+	if !ok {
+		// Not knowable: no copy is that new, so the bucket is read.
+		return math.MaxUint64, nil
+	}
+	return bs.StreamInfo().State.LastSeq, nil
 }

@@ -160,6 +160,8 @@ type Service struct {
 	dlqOnce sync.Once
 	// known is the watched copy of the subscriptions the fan-out reads.
 	known known
+	// bucketSeq shares the reads of the bucket's last revision.
+	bucketSeq sharedRead
 }
 
 // New ensures the bucket and the WEBHOOKS and WEBHOOK_LOG streams. The
@@ -240,8 +242,9 @@ func (s *Service) Run(ctx context.Context) error {
 			// minutes rather than dead-letter an event nobody then gets.
 			MaxDeliver: 50,
 			Log:        s.log,
-			// Every event of the newsroom passes here, each costing a
-			// round trip (the bucket's status) at least: one at a time,
+			// Every event of the newsroom passes here, each waiting for
+			// a round trip (the bucket's status, shared by the events
+			// handled at once) at least: one at a time,
 			// the fan-out fell behind the pipeline. Deliveries promise no
 			// order across events (docs/webhooks.md); one article's
 			// events are still enqueued in order.
