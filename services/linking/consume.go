@@ -47,7 +47,7 @@ func (s *Service) onPublished(ctx context.Context, data []byte) error {
 	}
 	r := recordOf(a, ev.GetMeta())
 	r.Publication = ev.GetPublication()
-	kvRev, ok, err := s.putDoc(ctx, r)
+	kvRev, ok, first, err := s.putDoc(ctx, r)
 	if err != nil {
 		return err
 	}
@@ -58,7 +58,7 @@ func (s *Service) onPublished(ctx context.Context, data []byte) error {
 	// Index it now rather than wait for the watch: the next event may
 	// well need it.
 	s.index().Put(r.doc(), kvRev)
-	if err := s.refresh(ctx, r.ID, false); err != nil {
+	if err := s.refreshBox(ctx, r.ID, false, first, nil); err != nil {
 		return err
 	}
 	for _, other := range s.links.showing(r.ID) {

@@ -16,21 +16,22 @@ import (
 // putDoc stores r in linking-docs with compare-and-set and returns its KV
 // revision. It stores nothing, and returns ok false, if the bucket already
 // holds a later revision of the story (a late or redelivered event); it
-// rewrites nothing if the bucket holds exactly r.
-func (s *Service) putDoc(ctx context.Context, r record) (kvRev uint64, ok bool, err error) {
+// rewrites nothing if the bucket holds exactly r. first reports that the
+// bucket had never held the story: its first publication.
+func (s *Service) putDoc(ctx context.Context, r record) (kvRev uint64, ok, first bool, err error) {
 	raw, err := json.Marshal(r)
 	if err != nil {
-		return 0, false, err
+		return 0, false, false, err
 	}
 	// Most events are a story's first publication: create it without
 	// reading first, and fall back to reading and comparing if the bucket
 	// holds the story already (a republication, a redelivered event).
 	kvRev, err = s.docs.Create(ctx, r.ID, raw)
 	if err == nil {
-		return kvRev, true, nil
+		return kvRev, true, true, nil
 	}
 	if !conflict(err) {
-		return 0, false, fmt.Errorf("linking: put doc %s: %w", r.ID, err)
+		return 0, false, false, fmt.Errorf("linking: put doc %s: %w", r.ID, err)
 	}
 	for attempt := 0; attempt < 50; attempt++ {
 		e, err := s.docs.Get(ctx, r.ID)
@@ -38,14 +39,14 @@ func (s *Service) putDoc(ctx context.Context, r record) (kvRev uint64, ok bool, 
 		case errors.Is(err, jetstream.ErrKeyNotFound):
 			kvRev, err = s.docs.Create(ctx, r.ID, raw)
 		case err != nil:
-			return 0, false, fmt.Errorf("linking: get doc %s: %w", r.ID, err)
+			return 0, false, false, fmt.Errorf("linking: get doc %s: %w", r.ID, err)
 		default:
 			var old record
 			if err := json.Unmarshal(e.Value(), &old); err == nil && old.after(r.Revision, r.Publication) {
-				return 0, false, nil
+				return 0, false, false, nil
 			}
 			if bytes.Equal(e.Value(), raw) {
-				return e.Revision(), true, nil
+				return e.Revision(), true, false, nil
 			}
 			kvRev, err = s.docs.Update(ctx, r.ID, raw, e.Revision())
 		}
@@ -53,11 +54,11 @@ func (s *Service) putDoc(ctx context.Context, r record) (kvRev uint64, ok bool, 
 			continue
 		}
 		if err != nil {
-			return 0, false, fmt.Errorf("linking: put doc %s: %w", r.ID, err)
+			return 0, false, false, fmt.Errorf("linking: put doc %s: %w", r.ID, err)
 		}
-		return kvRev, true, nil
+		return kvRev, true, false, nil
 	}
-	return 0, false, fmt.Errorf("linking: put doc %s: too much contention", r.ID)
+	return 0, false, false, fmt.Errorf("linking: put doc %s: too much contention", r.ID)
 }
 
 // deleteDoc takes story id (publication n of revision rev) down: it

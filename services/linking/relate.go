@@ -41,9 +41,21 @@ import (
 // republished or taken down, a curation change, a forward link that
 // enters) stores the drift with it.
 func (s *Service) refresh(ctx context.Context, id string, force bool, include ...string) error {
+	return s.refreshBox(ctx, id, force, false, include)
+}
+
+// refreshBox is refresh; first says id is a story published for the first
+// time, whose box is most likely not stored yet: it is then offered as new
+// without reading the bucket (natsx.Store.CreateRev), the write being
+// refused, and the box decided again on what is stored, if it is there
+// after all (a forward link from a story handled alongside may have
+// stored it first).
+func (s *Service) refreshBox(ctx context.Context, id string, force, first bool, include []string) error {
 	if !s.index().Has(id) {
 		return nil
 	}
+	// One refresh of this box at a time in this replica (see boxLocks).
+	defer s.boxes.lock(id)()
 	// declined is the box an earlier attempt decided to leave as it is.
 	// The store first offers the box as this replica last wrote it and,
 	// if that is left alone, asks again on the box as read from the
@@ -51,7 +63,11 @@ func (s *Service) refresh(ctx context.Context, id string, force bool, include ..
 	// computing it again (a search, the costliest part of a refresh)
 	// would change nothing but the instant it was taken at.
 	var declined *linkingv1.RelatedUpdated
-	box, kvRev, err := s.related.UpdateRev(ctx, id, func(cur *linkingv1.RelatedUpdated, exists bool) (*linkingv1.RelatedUpdated, []natsx.Event, error) {
+	update := s.related.UpdateRev
+	if first {
+		update = s.related.CreateRev
+	}
+	box, kvRev, err := update(ctx, id, func(cur *linkingv1.RelatedUpdated, exists bool) (*linkingv1.RelatedUpdated, []natsx.Event, error) {
 		if declined != nil && exists && proto.Equal(cur, declined) {
 			return nil, nil, natsx.ErrNoChange
 		}

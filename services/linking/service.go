@@ -50,6 +50,8 @@ type Service struct {
 	snaps    jetstream.ObjectStore
 	idx      atomic.Pointer[index.Index]
 	links    *links
+	// boxes keeps this replica's refreshes of one box apart.
+	boxes boxLocks
 	// curations is a watched copy of linking-curation.
 	curations *curations
 	ready     chan struct{}
