@@ -3,6 +3,7 @@ package drafting
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
@@ -228,15 +229,7 @@ func applyPublished(a *articlev1.Article, meta *articlev1.EventMeta, live *artic
 }
 
 func equalCorrections(x, y []*articlev1.Correction) bool {
-	if len(x) != len(y) {
-		return false
-	}
-	for i := range x {
-		if !proto.Equal(x[i], y[i]) {
-			return false
-		}
-	}
-	return true
+	return slices.EqualFunc(x, y, func(a, b *articlev1.Correction) bool { return proto.Equal(a, b) })
 }
 
 // handleStatus applies a review or publishing event to the article's

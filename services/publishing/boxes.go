@@ -3,6 +3,7 @@ package publishing
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -85,13 +86,5 @@ func showBox(pub *publishingv1.Publication, b *linkingv1.RelatedUpdated) {
 
 // sameRelated reports whether two Related News lists are the same.
 func sameRelated(x, y []*articlev1.RelatedStory) bool {
-	if len(x) != len(y) {
-		return false
-	}
-	for i := range x {
-		if !proto.Equal(x[i], y[i]) {
-			return false
-		}
-	}
-	return true
+	return slices.EqualFunc(x, y, func(a, b *articlev1.RelatedStory) bool { return proto.Equal(a, b) })
 }
