@@ -310,9 +310,18 @@ const benchBots = 16
 
 func (b *benchRun) reviewerBot(ctx context.Context, ids <-chan string) {
 	for id := range ids {
-		resp, err := b.review.GetReview(ctx, &reviewv1.GetReviewRequest{ArticleId: id}, b.reviewer)
-		if err != nil {
-			continue
+		// The bot hears "flagged" once the review is stored, but a read
+		// may be served by a replica of the bucket a few milliseconds
+		// behind (JetStream's direct get): read again until the review
+		// shows its flags, or the article would wait for the timeout.
+		var resp *reviewv1.GetReviewResponse
+		for attempt := 0; attempt < 40; attempt++ {
+			r, err := b.review.GetReview(ctx, &reviewv1.GetReviewRequest{ArticleId: id}, b.reviewer)
+			if err == nil && len(r.GetReview().GetFlags()) > 0 {
+				resp = r
+				break
+			}
+			time.Sleep(25 * time.Millisecond)
 		}
 		for _, f := range resp.GetReview().GetFlags() {
 			if f.GetStatus() != reviewv1.FlagStatus_FLAG_STATUS_OPEN || f.GetSeverity() < reviewv1.Severity_SEVERITY_WARNING {
