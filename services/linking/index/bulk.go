@@ -203,33 +203,15 @@ func (b *postingBatch) flush(x *Index) {
 	b.reset()
 }
 
-// sort orders the keys by term id with a least-significant-digit radix
-// sort, 11 bits a pass, as many passes as the largest id needs; it is
-// stable, as the order of postings within a term requires.
+// sort orders the keys by term id (sortHigh: stable, as the order of
+// postings within a term requires).
 func (b *postingBatch) sort() {
-	const bits = 11
 	if cap(b.tmp) < len(b.keys) {
 		b.tmp = make([]uint64, len(b.keys))
 	}
-	src, dst := b.keys, b.tmp[:len(b.keys)]
-	var count [1 << bits]int
-	for shift := 32; shift < 64 && b.maxTID>>(shift-32) > 0; shift += bits {
-		clear(count[:])
-		for _, k := range src {
-			count[k>>shift&(1<<bits-1)]++
-		}
-		sum := 0
-		for i, c := range count {
-			count[i] = sum
-			sum += c
-		}
-		for _, k := range src {
-			d := k >> shift & (1<<bits - 1)
-			dst[count[d]] = k
-			count[d]++
-		}
-		src, dst = dst, src
+	tmp := b.tmp[:len(b.keys)]
+	if sorted := sortHigh(b.keys, tmp, b.maxTID); len(sorted) > 0 && &sorted[0] == &tmp[0] {
+		// Keep both buffers for the next batch.
+		b.keys, b.tmp = sorted, b.keys
 	}
-	// The sorted keys are in src; keep both buffers for the next batch.
-	b.keys, b.tmp = src, dst
 }

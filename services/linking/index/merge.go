@@ -1,7 +1,6 @@
 package index
 
 import (
-	"math/bits"
 	"sync"
 	"unsafe"
 )
@@ -163,7 +162,7 @@ func (m *merger) init(cs []scan, ess int, bufs *mergeBufs) {
 		tmp = make([]uint64, len(e))
 	}
 	tmp = tmp[:len(e)]
-	m.ents = sortByDoc(e, tmp, last)
+	m.ents = sortHigh(e, tmp, last)
 	bufs.a, bufs.b = e, tmp // kept for the next query
 }
 
@@ -244,33 +243,6 @@ func appendPostings(e []uint64, l *plist, tag uint64) []uint64 {
 			tf = t
 		}
 		e = append(e, uint64(doc)<<32|tag|tf&0xffff)
-	}
-	return e
-}
-
-// sortByDoc sorts e by document (the top 32 bits; none above last),
-// stably, so entries of one document stay in the order they were
-// appended, using tmp (as long as e). It returns e or tmp, whichever
-// holds the result.
-func sortByDoc(e, tmp []uint64, last uint32) []uint64 {
-	const digit = 11
-	var count [1 << digit]int
-	for shift := 32; shift < 32+bits.Len32(last); shift += digit {
-		clear(count[:])
-		for _, v := range e {
-			count[v>>shift&(1<<digit-1)]++
-		}
-		sum := 0
-		for i, c := range count {
-			count[i] = sum
-			sum += c
-		}
-		for _, v := range e {
-			b := v >> shift & (1<<digit - 1)
-			tmp[count[b]] = v
-			count[b]++
-		}
-		e, tmp = tmp, e
 	}
 	return e
 }
