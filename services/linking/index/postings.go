@@ -82,6 +82,31 @@ func (l *plist) blockLast(b int) uint32 {
 	return l.last
 }
 
+// firstBlockFrom returns the first of blocks from..n-1 whose last
+// document is at least target, n if there is none: a gallop over the skip
+// entries, then a binary search between. Both cursors seek with it.
+func (l *plist) firstBlockFrom(from, n int, target uint32) int {
+	lo, step := from, 1
+	for lo < n && l.blockLast(lo) < target {
+		lo += step
+		step *= 2
+	}
+	hi := min(lo, n-1)
+	lo = max(from, lo-step/2)
+	for lo < hi {
+		m := (lo + hi) / 2
+		if l.blockLast(m) < target {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo >= n || l.blockLast(lo) < target {
+		return n
+	}
+	return lo
+}
+
 // cursor walks a posting list a block at a time.
 type cursor struct {
 	l    *plist
@@ -163,27 +188,11 @@ func (c *cursor) seek(target uint32) {
 		return
 	}
 	if c.l.blockLast(c.blk) < target {
-		// Gallop over the skip entries, then search between.
-		lo, step := c.blk+1, 1
-		for lo < c.nblk && c.l.blockLast(lo) < target {
-			lo += step
-			step *= 2
-		}
-		hi := min(lo, c.nblk-1)
-		lo = max(c.blk+1, lo-step/2)
-		for lo < hi {
-			m := (lo + hi) / 2
-			if c.l.blockLast(m) < target {
-				lo = m + 1
-			} else {
-				hi = m
-			}
-		}
-		if c.l.blockLast(lo) < target {
-			c.load(c.nblk)
+		b := c.l.firstBlockFrom(c.blk+1, c.nblk, target)
+		c.load(b)
+		if b == c.nblk {
 			return
 		}
-		c.load(lo)
 	}
 	for c.docs[c.pos] < target {
 		c.pos++

@@ -81,27 +81,11 @@ func (c *scan) seek(target uint32) {
 		return
 	}
 	if c.last < target {
-		// Gallop over the skip entries, then search between.
-		lo, step := c.blk+1, 1
-		for lo < c.nblk && c.l.blockLast(lo) < target {
-			lo += step
-			step *= 2
-		}
-		hi := min(lo, c.nblk-1)
-		lo = max(c.blk+1, lo-step/2)
-		for lo < hi {
-			m := (lo + hi) / 2
-			if c.l.blockLast(m) < target {
-				lo = m + 1
-			} else {
-				hi = m
-			}
-		}
-		if lo >= c.nblk || c.l.blockLast(lo) < target {
-			c.load(c.nblk)
+		b := c.l.firstBlockFrom(c.blk+1, c.nblk, target)
+		c.load(b)
+		if b == c.nblk {
 			return
 		}
-		c.load(lo)
 	}
 	for c.doc < target {
 		c.step()
