@@ -120,16 +120,7 @@ func splitASCII(s string, out []word, sl *slab) ([]word, bool) {
 		}
 		w := word{sentStart: sent, joined: joined && !sent, text: s[start:i]}
 		if i-start == 1 && all&cLetter != 0 && abbrevDot(s, i) {
-			var b strings.Builder
-			b.WriteByte(lowerByte(s[start]))
-			for abbrevDot(s, i) {
-				b.WriteByte(lowerByte(s[i+1]))
-				i += 2
-			}
-			w.text, w.term = s[start:i], b.String()
-			if i < len(s) && s[i] == '.' {
-				i++ // the abbreviation's own dot, not a sentence end
-			}
+			w.text, w.term, i = abbreviation(s, start, i)
 			w.derive()
 		} else {
 			if all&cUpper != 0 && sl != nil {
@@ -200,16 +191,7 @@ func splitWordsGeneric(s string, out []word) []word {
 		// A single letter, a dot and another single letter starts an
 		// abbreviation: U.S., U.K., E.U.
 		if i-start == 1 && isASCIILetter(s[start]) && abbrevDot(s, i) {
-			var b strings.Builder
-			b.WriteByte(lowerByte(s[start]))
-			for abbrevDot(s, i) {
-				b.WriteByte(lowerByte(s[i+1]))
-				i += 2
-			}
-			w.text, w.term = s[start:i], b.String()
-			if i < len(s) && s[i] == '.' {
-				i++ // the abbreviation's own dot, not a sentence end
-			}
+			w.text, w.term, i = abbreviation(s, start, i)
 		} else {
 			w.text = s[start:i]
 			if aligned {
@@ -227,6 +209,24 @@ func splitWordsGeneric(s string, out []word) []word {
 
 // abbrevDot reports whether s[i:] is ".X" with X a single letter (not
 // followed by another letter or digit).
+// abbreviation reads the abbreviation whose first letter is s[start:i]
+// (abbrevDot(s, i) holds): its text, its term (the letters, lower-case)
+// and where the text after it starts, past its own final dot, which ends
+// no sentence.
+func abbreviation(s string, start, i int) (text, term string, next int) {
+	var b strings.Builder
+	b.WriteByte(lowerByte(s[start]))
+	for abbrevDot(s, i) {
+		b.WriteByte(lowerByte(s[i+1]))
+		i += 2
+	}
+	text = s[start:i]
+	if i < len(s) && s[i] == '.' {
+		i++
+	}
+	return text, b.String(), i
+}
+
 func abbrevDot(s string, i int) bool {
 	return i+1 < len(s) && s[i] == '.' && isASCIILetter(s[i+1]) && (i+2 == len(s) || !isWordByte(s[i+2]))
 }
