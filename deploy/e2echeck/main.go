@@ -178,12 +178,13 @@ func (c *checker) perms() error {
 	report(err == nil, "linking reads its own stream LINKING", fmt.Sprint("err=", err))
 
 	for _, subj := range []string{
-		events.ArticlePublished,                   // publishing's event
-		"$KV.publishing-publications.forged",      // publishing's bucket
-		"$JS.API.STREAM.DELETE.PUBLISHING",        // publishing's stream
-		"$JS.API.STREAM.PURGE.PUBLISHING",         //
-		"newsroom.review.article.cleared",         // review's event
-		"newsroom.outbox.publishing-publications", // publishing's outbox
+		events.ArticlePublished,                              // publishing's event
+		"$KV.publishing-publications.forged",                 // publishing's bucket
+		"$JS.API.STREAM.DELETE.PUBLISHING",                   // publishing's stream
+		"$JS.API.STREAM.PURGE.PUBLISHING",                    //
+		"newsroom.review.article.cleared",                    // review's event
+		"newsroom.outbox.publishing-publications",            // publishing's outbox
+		"$KV.newsroom-outbox.publishing-publications.forged", // publishing's outbox watermark
 	} {
 		if err := nc.Publish(subj, []byte("forged by e2echeck")); err != nil {
 			report(false, "publish "+subj, err.Error())

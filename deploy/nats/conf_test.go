@@ -178,8 +178,13 @@ func TestServicePermissions(t *testing.T) {
 					"$JS.API.CONSUMER.CREATE."+st+".get.$O."+o+".C.chunk", "$JS.FC."+st+".get.1.2.3",
 				)
 			}
+			wkv := "KV_" + natsx.WatermarkBucket
+			mustPub = append(mustPub, "$JS.API.STREAM.CREATE."+wkv, "$JS.API.STREAM.UPDATE."+wkv, "$JS.API.STREAM.INFO."+wkv)
 			for _, b := range s.outboxes {
-				mustPub = append(mustPub, natsx.OutboxSubject+"."+b)
+				mustPub = append(mustPub, natsx.OutboxSubject+"."+b,
+					// its watermarks: write, and read another writer's
+					"$KV."+natsx.WatermarkBucket+"."+b+".writer",
+					"$JS.API.DIRECT.GET."+wkv+".$KV."+natsx.WatermarkBucket+"."+b+".writer")
 			}
 			for _, b := range s.buckets {
 				kv := "KV_" + b
@@ -235,7 +240,9 @@ func TestServicePermissions(t *testing.T) {
 				}
 				for _, b := range o.buckets {
 					mustNotPub = append(mustNotPub, "$KV."+b+".k", natsx.OutboxSubject+"."+b,
-						"$JS.API.STREAM.DELETE.KV_"+b, "$JS.API.STREAM.PURGE.KV_"+b)
+						"$JS.API.STREAM.DELETE.KV_"+b, "$JS.API.STREAM.PURGE.KV_"+b,
+						// a forged watermark would hide another service's pending events
+						"$KV."+natsx.WatermarkBucket+"."+b+".writer")
 				}
 				if !slices.Contains(s.consumes, o.stream) {
 					mustNotPub = append(mustNotPub, "$JS.API.CONSUMER.CREATE."+o.stream+".snoop", "$JS.ACK."+o.stream+".c.1.2.3.4.5")
@@ -243,6 +250,8 @@ func TestServicePermissions(t *testing.T) {
 			}
 			mustNotPub = append(mustNotPub,
 				"$JS.API.STREAM.DELETE."+natsx.OutboxStream, "$JS.API.STREAM.PURGE."+natsx.OutboxStream,
+				"$JS.API.STREAM.DELETE.KV_"+natsx.WatermarkBucket, "$JS.API.STREAM.PURGE.KV_"+natsx.WatermarkBucket,
+				"$JS.API.STREAM.MSG.DELETE.KV_"+natsx.WatermarkBucket, "$KV."+natsx.WatermarkBucket+".x",
 				"$JS.API.STREAM.DELETE."+audit.Stream, "$JS.API.STREAM.PURGE."+audit.Stream,
 				"$JS.API.STREAM.MSG.DELETE."+audit.Stream,
 				"$JS.API.STREAM.DELETE."+natsx.DLQStream,

@@ -13,13 +13,17 @@ import (
 //
 // It is stored in a small binary layout (binaryEnvelope, then protobuf
 // wire format: field 1 the value, field 2 each pending event with its
-// subject, id, type and data as fields 1 to 4). Earlier versions stored it
+// subject, id, type and data as fields 1 to 4, field 3 the id of the
+// writer that stored the events, for its watermark). Earlier versions stored it
 // as JSON (base64 inside JSON), which cost a tenth of the pipeline's CPU to
 // decode; records in that layout (they start with '{') are still read, and
 // are rewritten in the binary one by their next change.
 type envelope struct {
 	Value   []byte    `json:"v"`
 	Pending []pending `json:"p,omitempty"`
+	// Writer is the id of the Store that wrote the pending events (field
+	// 3), whose watermark says whether they are published (see marks).
+	Writer string `json:"-"`
 }
 
 type pending struct {
@@ -38,6 +42,9 @@ func (e *envelope) marshal() []byte {
 	for _, p := range e.Pending {
 		size += protowire.SizeTag(2) + protowire.SizeBytes(p.size())
 	}
+	if e.Writer != "" && len(e.Pending) > 0 {
+		size += protowire.SizeTag(3) + protowire.SizeBytes(len(e.Writer))
+	}
 	b := make([]byte, 0, size)
 	b = append(b, binaryEnvelope)
 	b = protowire.AppendTag(b, 1, protowire.BytesType)
@@ -46,6 +53,10 @@ func (e *envelope) marshal() []byte {
 		b = protowire.AppendTag(b, 2, protowire.BytesType)
 		b = protowire.AppendVarint(b, uint64(p.size()))
 		b = p.append(b)
+	}
+	if e.Writer != "" && len(e.Pending) > 0 {
+		b = protowire.AppendTag(b, 3, protowire.BytesType)
+		b = protowire.AppendString(b, e.Writer)
 	}
 	return b
 }
@@ -103,6 +114,8 @@ func unmarshalEnvelope(raw []byte) (envelope, error) {
 				return err
 			}
 			e.Pending = append(e.Pending, p)
+		case 3:
+			e.Writer = string(v)
 		}
 		return nil
 	})

@@ -75,3 +75,26 @@ func sameEnvelope(a, b envelope) bool {
 	}
 	return true
 }
+
+// The writer of pending events is kept in the binary layout (field 3),
+// after the events, so earlier versions, which skip unknown fields, read
+// the record as before; without events no writer is written.
+func TestEnvelopeWriter(t *testing.T) {
+	e := envelope{Value: []byte("v"), Pending: []pending{{Subject: "s", ID: "i", Type: "t"}}, Writer: "w1"}
+	bin := e.marshal()
+	got, err := unmarshalEnvelope(bin)
+	if err != nil || got.Writer != "w1" || !sameEnvelope(got, e) {
+		t.Errorf("round trip: %+v, %v; want %+v", got, err, e)
+	}
+	if len(bin) != cap(bin) {
+		t.Errorf("marshal sized %d for %d bytes", cap(bin), len(bin))
+	}
+	old := e
+	old.Writer = ""
+	if want := old.marshal(); string(bin[:len(want)]) != string(want) {
+		t.Error("the writer is not appended after the layout earlier versions wrote")
+	}
+	if got, _ := unmarshalEnvelope((&envelope{Value: []byte("v"), Writer: "w1"}).marshal()); got.Writer != "" {
+		t.Errorf("a record without events names writer %q", got.Writer)
+	}
+}

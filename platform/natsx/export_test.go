@@ -3,6 +3,7 @@ package natsx
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
@@ -15,7 +16,8 @@ func PendingEvents(raw []byte) (int, error) {
 }
 
 // StoreAndDie does what Update does up to its compare-and-set, storing v
-// with evs pending, and no more: a writer that dies before publishing.
+// with evs pending, and no more: a writer (another process, which never
+// wrote a watermark) that dies before publishing.
 func (s *Store[T]) StoreAndDie(ctx context.Context, key string, v T, evs ...Event) error {
 	var rev uint64
 	if e, err := s.KV.Get(ctx, key); err == nil {
@@ -35,6 +37,34 @@ func (s *Store[T]) StoreAndDie(ctx context.Context, key string, v T, evs ...Even
 		}
 		env.Pending = append(env.Pending, pending{Subject: ev.Subject, ID: ev.ID, Type: string(proto.MessageName(ev.Msg)), Data: data})
 	}
-	_, err = s.put(ctx, key, env.marshal(), rev, len(evs) > 0)
+	writer := ""
+	if len(evs) > 0 {
+		writer = "deadwriter"
+		env.Writer = writer
+	}
+	_, err = s.put(ctx, key, env.marshal(), rev, writer)
 	return err
+}
+
+// WithoutWatermark makes s clear published events by a write per record,
+// as a Store does that cannot open WatermarkBucket.
+func (s *Store[T]) WithoutWatermark() { s.marks = nil }
+
+// Watermark is the watermark s last wrote to WatermarkBucket (0: none,
+// or s keeps none).
+func (s *Store[T]) Watermark() uint64 {
+	if s.marks == nil {
+		return 0
+	}
+	s.marks.mu.Lock()
+	defer s.marks.mu.Unlock()
+	return s.marks.stored
+}
+
+// SetUnknownWait sets how long a Store waits to settle a write of unknown
+// outcome, until the test ends.
+func SetUnknownWait(t interface{ Cleanup(func()) }, d time.Duration) {
+	old := unknownWait
+	unknownWait = d
+	t.Cleanup(func() { unknownWait = old })
 }

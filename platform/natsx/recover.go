@@ -19,9 +19,11 @@ import (
 // revision per key) until someone clears it or changes it, and whoever
 // changes it publishes the leftovers first. So Recover reads the headers
 // only of the bucket's writes since its previous pass (all of them on the
-// first pass of a process) and finishes those that carry the header.
-// It also finishes the records the OUTBOX markers of earlier versions
-// point to.
+// first pass of a process) and finishes those that carry the header,
+// unless their writer's watermark vouches for them (see marks): a write
+// of a live writer older than a second or so, and every write a writer
+// finished before it stopped. It also finishes the records the OUTBOX
+// markers of earlier versions point to.
 func (s *Store[T]) Recover(ctx context.Context, minAge time.Duration) (int, error) {
 	n, err := s.recoverMarkers(ctx, minAge)
 	if err != nil {
@@ -32,8 +34,10 @@ func (s *Store[T]) Recover(ctx context.Context, minAge time.Duration) (int, erro
 }
 
 // RecoveryMinAge is the minAge RunRecovery passes to Recover: a write
-// this old whose events are still in the record was left by a crash, not
-// by a writer at work or a clear that is due (DefaultClearDelay).
+// this old whose events are still in the record, and which no watermark
+// vouches for, was left by a crash, not by a writer at work (whose
+// watermark follows its writes within about WatermarkInterval) or a
+// clear that is due (DefaultClearDelay, without a watermark).
 const RecoveryMinAge = 10 * time.Second
 
 // RunRecovery calls Recover now and then every interval until ctx ends.
@@ -108,13 +112,17 @@ func (s *Store[T]) recoverWrites(ctx context.Context, minAge time.Duration) (int
 				continue
 			}
 			seq := md.Sequence.Stream
-			if m.Headers().Get(HeaderOutbox) != "" {
+			if writer := m.Headers().Get(HeaderOutbox); writer != "" {
 				key := strings.TrimPrefix(m.Subject(), prefix)
-				if time.Since(md.Timestamp) < minAge {
+				if s.marks != nil && s.marks.vouchedFetch(ctx, writer, key, seq, false) {
+					// Published: nothing to do.
+				} else if time.Since(md.Timestamp) < minAge {
 					if s.young == nil {
 						s.young = make(map[string]time.Time)
 					}
 					s.young[key] = md.Timestamp // the key's latest such write
+				} else if s.marks != nil && s.marks.vouched(ctx, writer, key, seq) {
+					// Published, as its writer's watermark says.
 				} else {
 					done, err := s.finish(ctx, key)
 					if err != nil {
@@ -149,8 +157,8 @@ func (s *Store[T]) finish(ctx context.Context, key string) (bool, error) {
 		return false, err
 	}
 	env, err := unmarshalEnvelope(e.Value())
-	if err != nil || len(env.Pending) == 0 || s.owed.published(key, e.Revision()) {
-		return false, nil // nothing to do, or published and due to be cleared
+	if err != nil || len(env.Pending) == 0 || s.published(ctx, key, e.Revision(), env.Writer) {
+		return false, nil // nothing to do, or published (and due to be cleared, or vouched for)
 	}
 	if err := s.publishPending(ctx, env.Pending); err != nil {
 		return false, err
@@ -194,12 +202,11 @@ func (s *Store[T]) recoverMarkers(ctx context.Context, minAge time.Duration) (in
 			key := string(m.Data())
 			e, err := s.KV.Get(ctx, key)
 			if err == nil {
-				_, ps, derr := s.decode(e.Value())
-				if derr == nil && len(ps) > 0 && !s.owed.published(key, e.Revision()) {
-					if err := s.publishPending(ctx, ps); err != nil {
+				_, env, derr := s.decodeEnv(e.Value())
+				if derr == nil && len(env.Pending) > 0 && !s.published(ctx, key, e.Revision(), env.Writer) {
+					if err := s.publishPending(ctx, env.Pending); err != nil {
 						return n, err
 					}
-					env, _ := unmarshalEnvelope(e.Value())
 					if _, ok := s.clearPending(ctx, key, env.Value, e.Revision()); !ok {
 						continue // keep the marker; the next pass retries
 					}

@@ -29,15 +29,20 @@ var ErrNotFound = errors.New("natsx: not found")
 // events still pending by reading the headers of the bucket's recent
 // writes (see recover.go), and a change costs no extra round trip.
 //
-// The clear is deferred by ClearDelay (see clear.go): a service usually
-// changes one article again within moments, and that change, written over
-// the record, clears the published events for free.
+// Published events are not cleared by a write of their own: the Store
+// keeps a watermark in WatermarkBucket (see marks in watermark.go), one
+// write a second that vouches for every outbox write of this Store up to
+// a stream sequence, and the record keeps its published events until its
+// next change writes over it. Recover, and Update reading the record
+// back, leave vouched events alone. Without the watermark bucket (one
+// that cannot be opened) the Store clears instead, ClearDelay after
+// publishing (see clear.go).
 type Store[T proto.Message] struct {
 	KV jetstream.KeyValue
-	// ClearDelay is how long after publishing a change's events the
-	// record keeps them before a write of its own clears them (0: at
-	// once). Set it before the Store is used; NewStore sets
-	// DefaultClearDelay.
+	// ClearDelay is, for a Store without a watermark, how long after
+	// publishing a change's events the record keeps them before a write
+	// of its own clears them (0: at once). Set it before the Store is
+	// used; NewStore sets DefaultClearDelay.
 	ClearDelay time.Duration
 
 	js     jetstream.JetStream
@@ -47,7 +52,8 @@ type Store[T proto.Message] struct {
 	log    *slog.Logger
 
 	cache recordCache // the records this Store wrote last
-	owed  owedClears  // records holding events this Store published
+	marks *marks      // this writer's watermark; nil: clear instead
+	owed  owedClears  // records holding events this Store published, without marks
 
 	scanMu   sync.Mutex
 	scanFrom uint64               // the bucket's stream sequence Recover reads from next
@@ -55,7 +61,8 @@ type Store[T proto.Message] struct {
 }
 
 // HeaderOutbox marks a write to a Store's bucket that holds events not yet
-// published; the write that clears them has no such header.
+// published; the write that clears them has no such header. Its value is
+// the id of the writer (see marks; "1" from earlier versions).
 const HeaderOutbox = "Newsroom-Outbox"
 
 // OutboxStream holds the markers of in-flight changes, one subject per
@@ -83,8 +90,21 @@ func NewStore[T proto.Message](ctx context.Context, js jetstream.JetStream, buck
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Store[T]{KV: kv, ClearDelay: DefaultClearDelay, js: js, outbox: ob, stream: st, newT: newT, log: log.With("bucket", bucket)}, nil
+	s := &Store[T]{KV: kv, ClearDelay: DefaultClearDelay, js: js, outbox: ob, stream: st, newT: newT, log: log.With("bucket", bucket)}
+	// A deployment whose permissions lack the watermark bucket still
+	// works, with a clear per record.
+	wctx, cancel := context.WithTimeout(ctx, watermarkOpenTimeout)
+	defer cancel()
+	if wkv, err := EnsureKV(wctx, js, WatermarkBucket, replicas); err == nil {
+		s.marks = newMarks(wkv, bucket)
+	} else if ctx.Err() == nil {
+		s.log.Warn("no outbox watermark: clearing published events by a write per record", "err", err)
+	}
+	return s, nil
 }
+
+// watermarkOpenTimeout bounds the opening of WatermarkBucket.
+const watermarkOpenTimeout = 15 * time.Second
 
 // Get returns the record at key and its KV revision.
 func (s *Store[T]) Get(ctx context.Context, key string) (T, uint64, error) {
@@ -122,8 +142,9 @@ func (s *Store[T]) Update(ctx context.Context, key string, fn func(cur T, exists
 // UpdateRev is Update, and also returns the KV revision at which the
 // record it returns was stored (0 if there is none), so that callers can
 // keep a cache of the bucket without reading the record back. After a
-// change with events that is the revision of the write storing them; the
-// deferred clear writes the same value again at a later revision.
+// change with events that is the revision of the write storing them (a
+// Store without a watermark writes the same value again, at a later
+// revision, when it clears them).
 func (s *Store[T]) UpdateRev(ctx context.Context, key string, fn func(cur T, exists bool) (T, []Event, error)) (T, uint64, error) {
 	return s.update(ctx, key, fn, false)
 }
@@ -175,17 +196,16 @@ func (s *Store[T]) update(ctx context.Context, key string, fn func(cur T, exists
 			case err != nil:
 				return zero, 0, fmt.Errorf("natsx: get %s: %w", key, err)
 			default:
-				var left []pending
-				cur, left, err = s.decode(e.Value())
+				var left envelope
+				cur, left, err = s.decodeEnv(e.Value())
 				if err != nil {
 					return zero, 0, err
 				}
 				rev, exists = e.Revision(), true
 				// A writer died between storing and publishing: publish for
-				// it (unless these are events this Store published and has
-				// not cleared yet).
-				if len(left) > 0 && !s.owed.published(key, rev) {
-					if err := s.publishPending(ctx, left); err != nil {
+				// it (unless these are events known to be published).
+				if len(left.Pending) > 0 && !s.published(ctx, key, rev, left.Writer) {
+					if err := s.publishPending(ctx, left.Pending); err != nil {
 						return zero, 0, err
 					}
 				}
@@ -214,8 +234,16 @@ func (s *Store[T]) update(ctx context.Context, key string, fn func(cur T, exists
 			}
 			env.Pending = append(env.Pending, pending{Subject: ev.Subject, ID: ev.ID, Type: string(proto.MessageName(ev.Msg)), Data: data})
 		}
-		newRev, err := s.put(ctx, key, env.marshal(), rev, len(env.Pending) > 0)
+		var t *ticket
+		if len(env.Pending) > 0 && s.marks != nil {
+			env.Writer = s.marks.id
+			t = s.marks.begin()
+		}
+		newRev, err := s.put(ctx, key, env.marshal(), rev, s.outboxHeader(len(env.Pending) > 0))
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyExists) {
+			if t != nil {
+				s.marks.refused(t)
+			}
 			s.cache.forget(key)
 			if cached {
 				continue // the copy was stale: not contention
@@ -231,9 +259,17 @@ func (s *Store[T]) update(ctx context.Context, key string, fn func(cur T, exists
 			continue
 		}
 		if err != nil {
-			// Maybe stored after all: Recover will find it if so.
+			// Maybe stored after all: Recover will find it if so (and,
+			// with a watermark, this Store settles it).
+			if t != nil {
+				s.marks.unknown(t)
+				go s.settleUnknown(key)
+			}
 			s.cache.forget(key)
 			return zero, 0, fmt.Errorf("natsx: store %s: %w", key, err)
+		}
+		if t != nil {
+			s.marks.sent(t, newRev)
 		}
 		// This write replaced whatever events the record held: they were
 		// published before (by this Store, or above), so no clear is owed.
@@ -243,9 +279,20 @@ func (s *Store[T]) update(ctx context.Context, key string, fn func(cur T, exists
 			return next, newRev, nil
 		}
 		if err := s.publishPending(ctx, env.Pending); err != nil {
-			// Stored but not published: Recover will finish it.
+			// Stored but not published: Recover will finish it (and, with
+			// a watermark, this Store tries again until it is done).
 			s.cache.forget(key)
 			s.log.Warn("events stored, publish deferred to recovery", "key", key, "err", err)
+			if t != nil {
+				go s.retryStuck(key, newRev, env.Pending, t)
+			}
+			return next, newRev, nil
+		}
+		if t != nil {
+			// The events are out and the watermark will say so: the
+			// record keeps them until its next change.
+			s.marks.published(t, key)
+			s.cache.put(key, env.Value, newRev)
 			return next, newRev, nil
 		}
 		if s.ClearDelay > 0 {
@@ -266,10 +313,11 @@ func (s *Store[T]) update(ctx context.Context, key string, fn func(cur T, exists
 
 // put stores raw at key if the key is still at revision rev (0: does not
 // exist), as KeyValue.Update and Create do, and returns the new revision.
-// A write with events carries HeaderOutbox. It publishes to the bucket's
-// subject itself rather than through KeyValue, for the header and to read
-// the ack without encoding/json (jsPublish).
-func (s *Store[T]) put(ctx context.Context, key string, raw []byte, rev uint64, outbox bool) (uint64, error) {
+// A write with events carries HeaderOutbox, set to outbox (see
+// outboxHeader). It publishes to the bucket's subject itself rather than
+// through KeyValue, for the header and to read the ack without
+// encoding/json (jsPublish).
+func (s *Store[T]) put(ctx context.Context, key string, raw []byte, rev uint64, outbox string) (uint64, error) {
 	if !validKVKey(key) {
 		return 0, jetstream.ErrInvalidKey
 	}
@@ -277,8 +325,8 @@ func (s *Store[T]) put(ctx context.Context, key string, raw []byte, rev uint64, 
 	pub := func(last uint64) (uint64, error) {
 		m := nats.NewMsg(subject)
 		m.Data = raw
-		if outbox {
-			m.Header.Set(HeaderOutbox, "1")
+		if outbox != "" {
+			m.Header.Set(HeaderOutbox, outbox)
 		}
 		m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(last, 10))
 		return jsPublish(ctx, s.js.Conn(), m)
@@ -320,16 +368,83 @@ func (s *Store[T]) Decode(raw []byte) (T, error) {
 }
 
 func (s *Store[T]) decode(raw []byte) (T, []pending, error) {
+	v, env, err := s.decodeEnv(raw)
+	return v, env.Pending, err
+}
+
+func (s *Store[T]) decodeEnv(raw []byte) (T, envelope, error) {
 	var zero T
 	env, err := unmarshalEnvelope(raw)
 	if err != nil {
-		return zero, nil, fmt.Errorf("natsx: decode record: %w", err)
+		return zero, env, fmt.Errorf("natsx: decode record: %w", err)
 	}
 	v := s.newT()
 	if err := proto.Unmarshal(env.Value, v); err != nil {
-		return zero, nil, fmt.Errorf("natsx: decode record: %w", err)
+		return zero, env, fmt.Errorf("natsx: decode record: %w", err)
 	}
-	return v, env.Pending, nil
+	return v, env, nil
+}
+
+// outboxHeader is the HeaderOutbox value of a write (none without events).
+func (s *Store[T]) outboxHeader(events bool) string {
+	switch {
+	case !events:
+		return ""
+	case s.marks != nil:
+		return s.marks.id
+	default:
+		return "1"
+	}
+}
+
+// published reports whether the events in the record at key and rev,
+// stored by writer, are known to be published: this Store published them
+// and owes their clear, or the writer's watermark vouches for them.
+func (s *Store[T]) published(ctx context.Context, key string, rev uint64, writer string) bool {
+	return s.owed.published(key, rev) || (s.marks != nil && s.marks.vouched(ctx, writer, key, rev))
+}
+
+// settleUnknown finishes, unknownWait after a write of unknown outcome to
+// key, what that write may have stored: if the record still holds events
+// no watermark vouches for, they are published and cleared (finish); if a
+// later write replaced it, its writer published them. Then the watermark
+// may move past the write.
+func (s *Store[T]) settleUnknown(key string) {
+	time.Sleep(unknownWait)
+	for attempt := 0; ; attempt++ {
+		ctx, cancel := context.WithTimeout(context.Background(), clearTimeout)
+		_, err := s.finish(ctx, key)
+		cancel()
+		if err == nil {
+			s.marks.settled()
+			return
+		}
+		time.Sleep(backoff(min(attempt, 5)))
+	}
+}
+
+// retryStuck publishes, until it succeeds, the events of this Store's
+// write at rev that could not be published after it was stored, so the
+// watermark, held below that write meanwhile, moves on. If the record has
+// changed since, whoever wrote over it published them (the watermark did
+// not vouch for them): nothing is left to do.
+func (s *Store[T]) retryStuck(key string, rev uint64, ps []pending, t *ticket) {
+	for attempt := 0; ; attempt++ {
+		time.Sleep(backoff(min(attempt, 5)))
+		ctx, cancel := context.WithTimeout(context.Background(), clearTimeout)
+		e, err := s.KV.Get(ctx, key)
+		switch {
+		case errors.Is(err, jetstream.ErrKeyNotFound) || (err == nil && e.Revision() != rev):
+			err = nil
+		case err == nil:
+			err = s.publishPending(ctx, ps)
+		}
+		cancel()
+		if err == nil {
+			s.marks.published(t, key)
+			return
+		}
+	}
 }
 
 func (s *Store[T]) publishPending(ctx context.Context, ps []pending) error {
@@ -341,7 +456,7 @@ func (s *Store[T]) publishPending(ctx context.Context, ps []pending) error {
 // the record no longer holds them, and the revision it wrote (0 if none).
 func (s *Store[T]) clearPending(ctx context.Context, key string, value []byte, rev uint64) (uint64, bool) {
 	env := envelope{Value: value}
-	newRev, err := s.put(ctx, key, env.marshal(), rev, false)
+	newRev, err := s.put(ctx, key, env.marshal(), rev, "")
 	return newRev, err == nil || errors.Is(err, jetstream.ErrKeyRevisionMismatch)
 }
 

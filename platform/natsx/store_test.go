@@ -145,10 +145,36 @@ func TestStoreUpdatePublishesEvents(t *testing.T) {
 	if ev := decodeUpdated(t, m); !proto.Equal(ev.Article, a) {
 		t.Errorf("event carries %v, want %v", ev.Article, a)
 	}
-	// Once published, the events are cleared from the record, after
-	// ClearDelay.
-	waitCleared(t, ctx, s, "a1")
+	// Once published, the events stay in the record, and the Store's
+	// watermark vouches for them: no write clears them, and a restarted
+	// process does not publish them again.
+	waitWatermark(t, s, a)
+	if got := bucketWrites(t, ctx, s); got != 1 {
+		t.Errorf("%d writes for one change, want 1", got)
+	}
+	if got, err := newStore(t, ctx, n).Recover(ctx, 0); err != nil || got != 0 {
+		t.Errorf("Recover of a fresh store = %d, %v; want 0", got, err)
+	}
+	if msgs := streamMsgs(t, ctx, st); len(msgs) != 1 {
+		t.Errorf("%d messages after recovery, want 1", len(msgs))
+	}
 	noMarkersLeft(t, ctx, n.JS, "test-articles")
+}
+
+// waitWatermark waits until s has written a watermark covering the
+// record at key a.Id, failing after a generous while.
+func waitWatermark(t *testing.T, s *natsx.Store[*articlev1.Article], a *articlev1.Article) {
+	t.Helper()
+	e, err := s.KV.Get(testCtx(t), a.GetId())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; s.Watermark() < e.Revision(); i++ {
+		if i == 300 {
+			t.Fatalf("watermark %d, want at least %d", s.Watermark(), e.Revision())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // waitCleared waits until the record at key holds no events (the deferred
@@ -180,11 +206,13 @@ func bucketWrites(t *testing.T, ctx context.Context, s *natsx.Store[*articlev1.A
 	return st.(*jetstream.KeyValueBucketStatus).StreamInfo().State.LastSeq
 }
 
-// A change written over a record whose events are published clears them:
+// Without a watermark (a deployment that cannot open WatermarkBucket), a
+// change written over a record whose events are published clears them:
 // no write of its own is needed. Without a delay, every change with
 // events costs a second write.
 func TestStoreNextChangeClears(t *testing.T) {
 	ctx, n, s, st := setup(t)
+	s.WithoutWatermark()
 	s.ClearDelay = time.Hour
 	for range 2 {
 		if _, err := s.Update(ctx, "a1", bump); err != nil {
