@@ -598,7 +598,7 @@ func (x *Index) neighbours(q *query, cs []cand) {
 	var buf vec
 	for i := range cs {
 		start := len(buf)
-		buf = x.appendDocVec(buf, cs[i].doc, r.NeighbourNameWeight)
+		buf = x.appendDocVec(buf, cs[i].doc, r.NeighbourNameWeight, r.NeighbourLedeWeight)
 		vs[i] = buf[start:len(buf):len(buf)]
 	}
 	m := min(r.Neighbours, len(cs))
