@@ -161,19 +161,136 @@ type feat struct {
 
 // queryOf builds the query of indexed document doc from its signature.
 func (x *Index) queryOf(doc uint32, r *Ranking) *query {
-	q := &query{r: r, pub: x.dPub[doc], sim: x.dSim[doc], text: x.dLen[doc] > 0, doc: int64(doc)}
+	return x.queryOfBuf(doc, r, nil)
+}
+
+// queryOfBuf is queryOf building the query in b (nil: afresh); the query
+// is good until b builds the next one.
+func (x *Index) queryOfBuf(doc uint32, r *Ranking, b *queryBuf) *query {
+	q := b.query()
+	*q = query{r: r, pub: x.dPub[doc], sim: x.dSim[doc], text: x.dLen[doc] > 0, doc: int64(doc)}
 	tids, tf8 := x.signature(doc)
-	tfs := make([]uint16, len(tf8))
-	name := make([]bool, len(tf8))
+	tfs, name := b.sig(len(tf8))
 	for i, f := range tf8 {
 		tfs[i] = uint16(f & sigTF)
 		name[i] = f&sigName != 0
 	}
-	x.selectTerms(q, tids, tfs, name, func(uint32) bool { return true }, x.dLen[doc])
+	x.selectTerms(q, tids, tfs, name, func(uint32) bool { return true }, x.dLen[doc], b)
 	ents, tags := x.features(doc)
-	q.ents, q.entW = x.featWeights(ents)
-	q.tags, q.tagW = x.featWeights(tags)
+	q.ents, q.entW = x.featWeightsBuf(ents, b.feats(false, len(ents)), b)
+	q.tags, q.tagW = x.featWeightsBuf(tags, b.feats(true, len(tags)), b)
 	return q
+}
+
+// queryBuf is what building one query after another reuses: Backlinks
+// builds one for each of its candidates, and allocating each afresh, and
+// taking the logarithm of every term's document frequency again, was
+// most of that work. The idf of a frequency is the same for every query
+// built while the read lock is held (the number of live stories does not
+// change), so it is computed once per frequency; and Backlinks scores one
+// story against all those queries, whose terms are mostly the same, so
+// the story's frequency of each term is looked up once. A nil queryBuf
+// allocates and computes as usual.
+type queryBuf struct {
+	q          query
+	all, cands []qterm
+	tfs        []uint16
+	name       []bool
+	ents, tags []feat
+	idf        idfMemo
+	tf         map[uint32]uint16 // the scored document's, by term (rawOneBuf)
+}
+
+// tfOf is the frequency of term tid in document d, remembered.
+func (b *queryBuf) tfOf(x *Index, tid, d uint32) uint16 {
+	if b == nil {
+		return x.post[tid].tfOf(d)
+	}
+	tf, ok := b.tf[tid]
+	if !ok {
+		if b.tf == nil {
+			b.tf = make(map[uint32]uint16)
+		}
+		tf = x.post[tid].tfOf(d)
+		b.tf[tid] = tf
+	}
+	return tf
+}
+
+// idfMemoSize bounds the frequencies queryBuf remembers the idf of: a
+// query's terms are mostly rare ones.
+const idfMemoSize = 512
+
+func (b *queryBuf) query() *query {
+	if b == nil {
+		return new(query)
+	}
+	return &b.q
+}
+
+func (b *queryBuf) sig(n int) ([]uint16, []bool) {
+	if b == nil {
+		return make([]uint16, n), make([]bool, n)
+	}
+	if cap(b.tfs) < n {
+		b.tfs, b.name = make([]uint16, n), make([]bool, n)
+	}
+	return b.tfs[:n], b.name[:n]
+}
+
+// terms returns an empty slice of room n for a query's terms: the
+// candidates' (cands) or all the story's.
+func (b *queryBuf) terms(cands bool, n int) []qterm {
+	if b == nil {
+		return make([]qterm, 0, n)
+	}
+	p := &b.all
+	if cands {
+		p = &b.cands
+	}
+	if cap(*p) < n {
+		*p = make([]qterm, 0, n)
+	}
+	return (*p)[:0]
+}
+
+// feats returns a slice of n features: the tags' (tags) or the entities'.
+func (b *queryBuf) feats(tags bool, n int) []feat {
+	if b == nil {
+		return make([]feat, n)
+	}
+	p := &b.ents
+	if tags {
+		p = &b.tags
+	}
+	if cap(*p) < n {
+		*p = make([]feat, n)
+	}
+	return (*p)[:n]
+}
+
+// idfOf is x.idf(df), remembered.
+func (b *queryBuf) idfOf(x *Index, df int) float64 {
+	if b == nil {
+		return x.idf(df)
+	}
+	return b.idf.of(x, df)
+}
+
+// idfMemo remembers x.idf by document frequency while the read lock is
+// held (the number of live stories, its other input, cannot change).
+type idfMemo [idfMemoSize]float64 // 0: not computed yet
+
+func (m *idfMemo) of(x *Index, df int) float64 {
+	if df < 0 || df >= idfMemoSize {
+		return x.idf(df)
+	}
+	v := m[df]
+	if v == 0 {
+		v = x.idf(df)
+		m[df] = v // an idf of 0 (never seen) would only be computed again
+	}
+	return v
 }
 
 // queryOfPrepared builds the query of a story from its text. skip is the
@@ -193,7 +310,7 @@ func (x *Index) queryOfPrepared(p *Prepared, r *Ranking, skip int64) *query {
 	}
 	x.selectTerms(q, tids, tfs, name, func(tid uint32) bool {
 		return skip >= 0 && !x.isDead(uint32(skip)) && x.post[tid].tfOf(uint32(skip)) > 0
-	}, p.length)
+	}, p.length, nil)
 	var ids []uint32
 	for _, e := range p.ents {
 		if f, ok := x.feats.lookup(e); ok {
@@ -214,10 +331,14 @@ func (x *Index) queryOfPrepared(p *Prepared, r *Ranking, skip int64) *query {
 }
 
 func (x *Index) featWeights(ids []uint32) ([]feat, float64) {
-	out := make([]feat, len(ids))
+	return x.featWeightsBuf(ids, make([]feat, len(ids)), nil)
+}
+
+// featWeightsBuf is featWeights into out (of ids' length), with b's idfs.
+func (x *Index) featWeightsBuf(ids []uint32, out []feat, b *queryBuf) ([]feat, float64) {
 	sum := 0.0
 	for i, id := range ids {
-		w := x.idf(int(x.featDF[id]))
+		w := b.idfOf(x, int(x.featDF[id]))
 		out[i] = feat{id, w}
 		sum += w
 	}
@@ -227,8 +348,9 @@ func (x *Index) featWeights(ids []uint32) ([]feat, float64) {
 // selectTerms picks the query's terms among the story's (tids, with
 // frequencies tfs; name[i] if tids[i] is a word of its named entities)
 // as MoreLikeThis does. own reports whether the story's indexed copy has
-// the term, so its document frequency counts it.
-func (x *Index) selectTerms(q *query, tids []uint32, tfs []uint16, name []bool, own func(uint32) bool, selfLen uint32) {
+// the term, so its document frequency counts it. b, if not nil, holds the
+// query's terms (see queryBuf).
+func (x *Index) selectTerms(q *query, tids []uint32, tfs []uint16, name []bool, own func(uint32) bool, selfLen uint32, b *queryBuf) {
 	r := q.r
 	if x.live == 0 {
 		return
@@ -239,7 +361,7 @@ func (x *Index) selectTerms(q *query, tids []uint32, tfs []uint16, name []bool, 
 	// the terms no other story has too: a candidate that shares little of
 	// what makes the story the story scores low, however small the
 	// archive.
-	all := make([]qterm, 0, len(tids))
+	all := b.terms(false, len(tids))
 	for i, tid := range tids {
 		if x.post[tid].n == 0 || int(tfs[i]) < r.MinTF || !r.Numbers && allDigits(string(x.terms.bytes(tid))) {
 			continue
@@ -252,7 +374,7 @@ func (x *Index) selectTerms(q *query, tids []uint32, tfs []uint16, name []bool, 
 		if r.MaxDF > 0 && float64(others) > max(r.MaxDF*n, minMaxDF) {
 			continue
 		}
-		idf := x.idf(max(df, 1))
+		idf := b.idfOf(x, max(df, 1))
 		tf := float64(tfs[i])
 		all = append(all, qterm{tid: tid, qtf: tf, idf: idf, score: tf * idf, shared: others >= r.MinShared, name: name[i]})
 	}
@@ -268,7 +390,7 @@ func (x *Index) selectTerms(q *query, tids []uint32, tfs []uint16, name []bool, 
 	}
 	top := all[0].score
 	selfNorm := r.K1 * (1 - r.B + r.B*float64(selfLen)/q.avg)
-	cands := make([]qterm, 0, r.QueryTerms)
+	cands := b.terms(true, r.QueryTerms)
 	for i := range all {
 		c := all[i]
 		c.w = r.Weight.of(c.idf, c.score/top)
@@ -596,9 +718,10 @@ func (x *Index) neighbours(q *query, cs []cand) {
 	r := q.r
 	vs := make([]vec, len(cs))
 	var buf vec
+	var idf idfMemo
 	for i := range cs {
 		start := len(buf)
-		buf = x.appendDocVec(buf, cs[i].doc, r.NeighbourNameWeight, r.NeighbourLedeWeight)
+		buf = x.appendDocVec(buf, cs[i].doc, r.NeighbourNameWeight, r.NeighbourLedeWeight, &idf)
 		vs[i] = buf[start:len(buf):len(buf)]
 	}
 	m := min(r.Neighbours, len(cs))
@@ -673,7 +796,13 @@ func overlap(q []feat, total float64, has []uint32) float64 {
 
 // scoreOne is document d's final score against q.
 func (x *Index) scoreOne(q *query, d uint32) float64 {
-	raw := x.rawOne(q, d)
+	return x.scoreOneBuf(q, d, nil)
+}
+
+// scoreOneBuf is scoreOne, looking d's term frequencies up through b
+// (see rawOneBuf).
+func (x *Index) scoreOneBuf(q *query, d uint32, b *queryBuf) float64 {
+	raw := x.rawOneBuf(q, d, b)
 	if raw == 0 {
 		return 0
 	}
@@ -682,11 +811,20 @@ func (x *Index) scoreOne(q *query, d uint32) float64 {
 
 // rawOne is document d's BM25 score against q.
 func (x *Index) rawOne(q *query, d uint32) float64 {
+	return x.rawOneBuf(q, d, nil)
+}
+
+// rawOneBuf is rawOne; b, if not nil, remembers d's frequency of each
+// term looked up, for the next query scoring d (b must score no other
+// document): Backlinks scores one story against the queries of stories
+// on its subject, which share most of their terms, and finding a term in
+// a posting list means decoding a block of it.
+func (x *Index) rawOneBuf(q *query, d uint32, b *queryBuf) float64 {
 	r := q.r
 	norm := r.K1 * (1 - r.B + r.B*float64(x.dLen[d])/q.avg)
 	raw := 0.0
 	for _, t := range q.terms {
-		if tf := float64(x.post[t.tid].tfOf(d)); tf > 0 {
+		if tf := float64(b.tfOf(x, t.tid, d)); tf > 0 {
 			raw += t.w * tf * (r.K1 + 1) / (tf + norm)
 		}
 	}
@@ -715,8 +853,9 @@ func (x *Index) Backlinks(id string, m int, r *Ranking) []Hit {
 	}
 	slices.SortFunc(cs, func(a, b cand) int { return cmp.Compare(b.score, a.score) })
 	cs = cs[:min(m, len(cs))]
+	b := new(queryBuf)
 	for i := range cs {
-		cs[i].score = x.scoreOne(x.queryOf(cs[i].doc, &rk), doc)
+		cs[i].score = x.scoreOneBuf(x.queryOfBuf(cs[i].doc, &rk, b), doc, b)
 	}
 	slices.SortFunc(cs, func(a, b cand) int {
 		if c := cmp.Compare(b.score, a.score); c != 0 {

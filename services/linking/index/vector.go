@@ -33,6 +33,14 @@ func (a vec) cosine(b vec) float64 {
 	return s
 }
 
+// logTF[tf] is 1 + ln tf, a signature term's sublinear frequency.
+var logTF = func() (t [sigTF + 1]float64) {
+	for tf := range t {
+		t[tf] = 1 + math.Log(float64(tf))
+	}
+	return t
+}()
+
 // appendDocVec appends indexed document d's signature vector to buf:
 // its terms weighted by sublinear tf × idf^¼ (times nameW, if positive,
 // for the words of its named entities), sorted, of unit length.
@@ -51,8 +59,10 @@ func (a vec) cosine(b vec) float64 {
 // here, 0.731 at 0.1; docs/benchmarks.md).
 //
 // Lede terms count ledeW times (if positive): the signature's terms that
-// are in the story's first sentence are what it is about.
-func (x *Index) appendDocVec(buf vec, d uint32, nameW, ledeW float64) vec {
+// are in the story's first sentence are what it is about. idf remembers
+// the idfs met (the vectors of one query's candidates share most of
+// their terms).
+func (x *Index) appendDocVec(buf vec, d uint32, nameW, ledeW float64, idf *idfMemo) vec {
 	tids, tfs := x.signature(d)
 	start := len(buf)
 	sum := 0.0
@@ -61,7 +71,7 @@ func (x *Index) appendDocVec(buf vec, d uint32, nameW, ledeW float64) vec {
 		if tf == 0 || x.post[tid].n == 0 {
 			continue
 		}
-		w := (1 + math.Log(float64(tf))) * math.Sqrt(math.Sqrt(x.idf(max(x.df(tid), 1))))
+		w := logTF[tf] * math.Sqrt(math.Sqrt(idf.of(x, max(x.df(tid), 1))))
 		if tfs[i]&sigName != 0 && nameW > 0 {
 			w *= nameW
 		}
@@ -72,7 +82,7 @@ func (x *Index) appendDocVec(buf vec, d uint32, nameW, ledeW float64) vec {
 		sum += w * w
 	}
 	v := buf[start:]
-	slices.SortFunc(v, func(a, b vterm) int { return cmp.Compare(a.tid, b.tid) })
+	sortVec(v)
 	if sum > 0 {
 		n := 1 / math.Sqrt(sum)
 		for i := range v {
@@ -80,4 +90,23 @@ func (x *Index) appendDocVec(buf vec, d uint32, nameW, ledeW float64) vec {
 		}
 	}
 	return buf
+}
+
+// sortVec sorts v by term. A signature is a few dozen terms, which an
+// insertion sort orders in less time than the general sort takes to call
+// its comparison function; a longer one (a configured SignatureTerms)
+// takes the general sort.
+func sortVec(v vec) {
+	if len(v) > 64 {
+		slices.SortFunc(v, func(a, b vterm) int { return cmp.Compare(a.tid, b.tid) })
+		return
+	}
+	for i := 1; i < len(v); i++ {
+		t := v[i]
+		j := i
+		for ; j > 0 && v[j-1].tid > t.tid; j-- {
+			v[j] = v[j-1]
+		}
+		v[j] = t
+	}
 }
