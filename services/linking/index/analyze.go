@@ -21,34 +21,17 @@ type Config struct {
 	// SignatureTerms is how many of a story's terms, by tf-idf when it is
 	// indexed, the index keeps to build the story's own query later.
 	SignatureTerms int
-	// LedeWords is how many of the body's first words are its lede: news
-	// is written as an inverted pyramid, and its first sentence says what
-	// the story is about. Each occurrence of a lede word adds LedeWeight
-	// to its frequency on top of the body's weight, and the signature
-	// marks the lede's terms (Ranking.NeighbourLedeWeight). 0: no lede.
-	LedeWords, LedeWeight int
 }
 
 // DefaultConfig is the configuration the service uses.
 func DefaultConfig() Config {
-	return Config{HeadlineWeight: 3, DekWeight: 2, SummaryWeight: 1, BodyWeight: 1, TagWeight: 2, Stem: true, SignatureTerms: 40, LedeWords: 25, LedeWeight: 1}
-}
-
-// BaselineConfig is the analysis the plain BM25 baseline is measured
-// with: DefaultConfig without the lede, as the skeleton indexed, so that
-// the baseline stays plain BM25 MoreLikeThis and the lede's gain shows in
-// the full ranking's figures, not in the baseline's.
-func BaselineConfig() Config {
-	c := DefaultConfig()
-	c.LedeWords, c.LedeWeight = 0, 0
-	return c
+	return Config{HeadlineWeight: 3, DekWeight: 2, SummaryWeight: 1, BodyWeight: 1, TagWeight: 2, Stem: true, SignatureTerms: 40}
 }
 
 func (c Config) withDefaults() Config {
 	d := DefaultConfig()
 	if c.HeadlineWeight <= 0 && c.DekWeight <= 0 && c.SummaryWeight <= 0 && c.BodyWeight <= 0 {
 		c.HeadlineWeight, c.DekWeight, c.SummaryWeight, c.BodyWeight, c.TagWeight, c.Stem = d.HeadlineWeight, d.DekWeight, d.SummaryWeight, d.BodyWeight, d.TagWeight, d.Stem
-		c.LedeWords, c.LedeWeight = d.LedeWords, d.LedeWeight
 	}
 	if c.SignatureTerms <= 0 {
 		c.SignatureTerms = d.SignatureTerms
@@ -84,10 +67,7 @@ type Prepared struct {
 	tfs    []uint16
 	// name[i]: terms[i] is a word of one of the story's named entities
 	// (nil if it has none).
-	name []bool
-	// lede[i]: terms[i] is a word of the body's lede (nil if the body
-	// has none).
-	lede   []bool
+	name   []bool
 	length uint32
 	ents   []string // sorted, unique
 	tags   []string // sorted, unique
@@ -115,7 +95,6 @@ type analyzer struct {
 	terms  []string
 	hashes []uint64
 	tfs    []uint16
-	lede   []bool // per term: in the body's lede
 	length uint32
 	ents   []string
 }
@@ -132,8 +111,7 @@ func prepareIn(cfg *Config, d Doc, sl *slab) *Prepared {
 	defer analyzers.Put(a)
 	clear(a.slots)
 	a.seq = a.seq[:0]
-	a.terms, a.hashes, a.tfs, a.lede, a.length = a.terms[:0], a.hashes[:0], a.tfs[:0], a.lede[:0], 0
-	hasLede := false
+	a.terms, a.hashes, a.tfs, a.length = a.terms[:0], a.hashes[:0], a.tfs[:0], 0
 	a.ent.reset()
 	a.ent.sl = sl
 	defer func() { a.ent.sl = nil }()
@@ -142,8 +120,7 @@ func prepareIn(cfg *Config, d Doc, sl *slab) *Prepared {
 	for _, f := range [...]struct {
 		text   string
 		weight int
-		lede   int // the field's first words that are the story's lede
-	}{{d.Headline, cfg.HeadlineWeight, 0}, {d.Dek, cfg.DekWeight, 0}, {d.Summary, cfg.SummaryWeight, 0}, {d.Body, cfg.BodyWeight, cfg.LedeWords}} {
+	}{{d.Headline, cfg.HeadlineWeight}, {d.Dek, cfg.DekWeight}, {d.Summary, cfg.SummaryWeight}, {d.Body, cfg.BodyWeight}} {
 		if f.text == "" {
 			continue
 		}
@@ -152,9 +129,6 @@ func prepareIn(cfg *Config, d Doc, sl *slab) *Prepared {
 		if f.weight <= 0 {
 			continue
 		}
-		// The lede is counted in words, stop words included: 25 are
-		// about a news story's first sentence.
-		lede := f.lede
 		for i := range a.words {
 			w := &a.words[i]
 			if w.stop {
@@ -167,13 +141,7 @@ func prepareIn(cfg *Config, d Doc, sl *slab) *Prepared {
 					t, h = st, hashString(st)
 				}
 			}
-			if i < lede {
-				j := a.count(t, h, f.weight+cfg.LedeWeight)
-				a.lede[j] = true
-				hasLede = true
-			} else {
-				a.count(t, h, f.weight)
-			}
+			a.count(t, h, f.weight)
 			a.seq = append(a.seq, h)
 		}
 	}
@@ -207,10 +175,6 @@ func prepareIn(cfg *Config, d Doc, sl *slab) *Prepared {
 	copy(p.hashes, a.hashes)
 	p.tfs = sl.uint16s(len(a.tfs))
 	copy(p.tfs, a.tfs)
-	if hasLede {
-		p.lede = sl.boolSlice(len(a.lede))
-		copy(p.lede, a.lede)
-	}
 	p.length = a.length
 	slices.Sort(p.tags)
 	a.ents = a.ent.finish(a.ents[:0])
@@ -289,8 +253,8 @@ func (a *analyzer) find(t string, h uint64) int {
 	}
 }
 
-// count adds weight to term t's frequency and returns its index.
-func (a *analyzer) count(t string, h uint64, weight int) int {
+// count adds weight to term t's frequency.
+func (a *analyzer) count(t string, h uint64, weight int) {
 	a.length += uint32(weight)
 	if len(a.terms)*2 >= len(a.slots) {
 		a.slots = make([]int32, len(a.slots)*2)
@@ -312,7 +276,7 @@ func (a *analyzer) count(t string, h uint64, weight int) int {
 		}
 		if i := v - 1; a.hashes[i] == h && a.terms[i] == t {
 			a.tfs[i] = uint16(min(int(a.tfs[i])+weight, 65535))
-			return int(i)
+			return
 		}
 		j = (j + 1) & mask
 	}
@@ -320,8 +284,6 @@ func (a *analyzer) count(t string, h uint64, weight int) int {
 	a.terms = append(a.terms, t)
 	a.hashes = append(a.hashes, h)
 	a.tfs = append(a.tfs, uint16(min(weight, 65535)))
-	a.lede = append(a.lede, false)
-	return len(a.terms) - 1
 }
 
 // simhash is Charikar's SimHash of a story's word 3-shingles: stories

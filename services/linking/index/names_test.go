@@ -37,14 +37,9 @@ func TestNameTermsMarked(t *testing.T) {
 // TestNamesCountForLess: a story that shares a query story's subject
 // ranks above one that shares only its names (the same company, the
 // same town), which it would not if names counted as much as other
-// words. The lede is off: counted twice, the ten fillers' common words
-// (all of their short bodies are lede) make them near-identical enough
-// to vote one another above the names story in the neighbours' mean
-// when names count in full, which is not what this test is about.
+// words.
 func TestNamesCountForLess(t *testing.T) {
-	cfg := DefaultConfig()
-	cfg.LedeWords = 0
-	x := NewWith(cfg)
+	x := New()
 	city(x, 10)
 	add := func(id, headline, body string, h int) {
 		x.Add(Doc{ID: id, Headline: headline, Body: body, PublishedAt: at(h)})

@@ -721,7 +721,7 @@ func (x *Index) neighbours(q *query, cs []cand) {
 	var idf idfMemo
 	for i := range cs {
 		start := len(buf)
-		buf = x.appendDocVec(buf, cs[i].doc, r.NeighbourNameWeight, r.NeighbourLedeWeight, &idf)
+		buf = x.appendDocVec(buf, cs[i].doc, r.NeighbourNameWeight, &idf)
 		vs[i] = buf[start:len(buf):len(buf)]
 	}
 	m := min(r.Neighbours, len(cs))

@@ -13,7 +13,6 @@ type slab struct {
 	strs  []string
 	u64s  []uint64
 	u16s  []uint16
-	bools []bool
 	bytes []byte
 	preps []Prepared
 }
@@ -53,13 +52,6 @@ func (s *slab) uint16s(n int) []uint16 {
 		return make([]uint16, n)
 	}
 	return carve(&s.u16s, n)
-}
-
-func (s *slab) boolSlice(n int) []bool {
-	if s == nil {
-		return make([]bool, n)
-	}
-	return carve(&s.bools, n)
 }
 
 // byteSlice returns n bytes to fill (a lower-case copy, a name).

@@ -4,7 +4,7 @@
 // rules: the candidate shares a topic with the query, and, stricter, it
 // shares a topic and a place. See docs/benchmarks.md for the protocol.
 //
-//	go run ./services/linking/cmd/relatedeval [-data DIR] [-split TEST|TRAIN] [-every N] [-only NAME] [-precise]
+//	go run ./services/linking/cmd/relatedeval [-data DIR] [-split TEST|TRAIN]
 package main
 
 import (
@@ -22,12 +22,6 @@ func main() {
 	data := flag.String("data", reuters.DefaultDir(), "directory holding reut2-*.sgm")
 	split := flag.String("split", "TEST", "ModApte split whose stories are the queries (TRAIN to tune)")
 	ablate := flag.Bool("ablate", false, "also run the full ranking without each of its parts")
-	every := flag.Int("every", 1, "run every nth query only (a quicker TRAIN run while tuning)")
-	precise := flag.Bool("precise", false, "print the figures to four places")
-	only := flag.String("only", "", "run only the ranking of this name")
-	ledeWords := flag.Int("lede-words", -1, "the lede's words (Config.LedeWords; -1: the default)")
-	ledeWeight := flag.Int("lede-weight", -1, "what a lede word adds (Config.LedeWeight; -1: the default)")
-	ledeNeigh := flag.Float64("lede-neighbours", -1, "the full ranking's NeighbourLedeWeight (-1: Full's)")
 	flag.Parse()
 	start := time.Now()
 	stories, err := reuters.Load(*data)
@@ -39,67 +33,21 @@ func main() {
 		fmt.Fprintln(os.Stderr, "relatedeval:", err)
 		os.Exit(1)
 	}
-	cfg := index.DefaultConfig()
-	if *ledeWords >= 0 {
-		cfg.LedeWords = *ledeWords
-	}
-	if *ledeWeight >= 0 {
-		cfg.LedeWeight = *ledeWeight
-	}
-	if *ledeNeigh >= 0 {
-		index.Full.NeighbourLedeWeight = *ledeNeigh
-	}
-	b := reuters.NewBench(stories, cfg)
+	b := reuters.NewBench(stories, index.DefaultConfig())
 	queries := b.Queries(*split)
-	if *every > 1 {
-		var sub []reuters.Story
-		for i := 0; i < len(queries); i += *every {
-			sub = append(sub, queries[i])
-		}
-		queries = sub
-	}
 	fmt.Printf("Reuters-21578 from %s: %d stories, %d indexed (with a body), %d %s queries; loaded and indexed in %v\n\n",
 		*data, len(stories), b.Index.Len(), len(queries), *split, time.Since(start).Round(time.Millisecond))
-	// The baseline is plain BM25 MoreLikeThis over the plain analysis
-	// (index.BaselineConfig: no lede), so every gain shows beside it.
-	var plain *reuters.Bench
-	plainBench := func() *reuters.Bench {
-		if plain == nil {
-			plain = reuters.NewBench(stories, index.BaselineConfig())
-		}
-		return plain
-	}
-	type row struct {
-		r     index.Ranking
-		plain bool // measured over the plain analysis
-	}
-	rows := []row{{index.BM25Baseline, true}, {index.Full, false}}
+	rankings := []index.Ranking{index.BM25Baseline, index.Full}
 	if *ablate {
-		for _, r := range ablations() {
-			rows = append(rows, row{r, false})
-		}
-		noLede := index.Full
-		noLede.Name, noLede.NeighbourLedeWeight = "full − lede", 0
-		rows = append(rows, row{noLede, true})
+		rankings = append(rankings, ablations()...)
 	}
 	fmt.Println("| ranking | queries | P@10 | nDCG@10 | MRR@10 | queries (topic+place) | P@10 | nDCG@10 | MRR@10 |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|")
-	format := "| %s | %d | %.3f | %.3f | %.3f | %d | %.3f | %.3f | %.3f |\n"
-	if *precise {
-		format = "| %s | %d | %.4f | %.4f | %.4f | %d | %.4f | %.4f | %.4f |\n"
-	}
-	for _, w := range rows {
-		if *only != "" && w.r.Name != *only {
-			continue
-		}
-		on := b
-		if w.plain {
-			on = plainBench()
-		}
-		res := on.Run(queries, w.r)
+	for _, r := range rankings {
+		res := b.Run(queries, r)
 		t, p := res.Topic, res.TopicPlace
-		fmt.Printf(format,
-			w.r.Name, t.Queries, t.P10, t.NDCG10, t.MRR10, p.Queries, p.P10, p.NDCG10, p.MRR10)
+		fmt.Printf("| %s | %d | %.3f | %.3f | %.3f | %d | %.3f | %.3f | %.3f |\n",
+			r.Name, t.Queries, t.P10, t.NDCG10, t.MRR10, p.Queries, p.P10, p.NDCG10, p.MRR10)
 	}
 }
 
