@@ -20,11 +20,11 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	articlev1 "newsroom.dev/gen/newsroom/article/v1"
 	draftingv1 "newsroom.dev/gen/newsroom/drafting/v1"
 	publishingv1 "newsroom.dev/gen/newsroom/publishing/v1"
 	reviewv1 "newsroom.dev/gen/newsroom/review/v1"
 	"newsroom.dev/platform/auth"
+	"newsroom.dev/platform/benchtext"
 	"newsroom.dev/platform/events"
 )
 
@@ -216,7 +216,7 @@ func (b *benchRun) set(id string, f func(*benchArticle)) {
 }
 
 func (b *benchRun) createSubmit(ctx context.Context, cluster int, flag bool) (string, error) {
-	art := benchArticleText(cluster, int(b.seq.Add(1)), flag)
+	art := benchtext.Article(cluster, int(b.seq.Add(1)), flag)
 	t0 := time.Now()
 	resp, err := b.draft.CreateArticle(ctx, &draftingv1.CreateArticleRequest{Article: art}, b.writer)
 	if err != nil {
@@ -480,50 +480,5 @@ func printSummary(out io.Writer, s Summary) {
 	for _, k := range names {
 		q := s.StepsMs[k]
 		fmt.Fprintf(out, "  %-26s %8.2f %8.2f %8.2f %6d\n", k, q.P50, q.P95, q.P99, q.N)
-	}
-}
-
-// benchTopics are the clusters generated stories belong to.
-var benchTopics = [][]string{
-	{"council", "budget", "transport", "buses", "lanes", "spending", "mayor"},
-	{"hospital", "nurses", "waiting", "patients", "health", "ward", "staff"},
-	{"school", "teachers", "exams", "pupils", "curriculum", "classrooms", "education"},
-	{"harbour", "shipping", "containers", "port", "cranes", "dockworkers", "cargo"},
-	{"football", "league", "striker", "goal", "season", "coach", "stadium"},
-	{"housing", "rents", "tenants", "landlords", "flats", "planning", "construction"},
-	{"river", "flooding", "rainfall", "defences", "residents", "evacuation", "water"},
-	{"airport", "runway", "flights", "passengers", "terminal", "airline", "noise"},
-	{"library", "books", "readers", "archive", "funding", "volunteers", "branch"},
-	{"energy", "prices", "households", "bills", "suppliers", "heating", "winter"},
-}
-
-var benchFiller = strings.Fields("the said on a of and to in for with that it was at by from after as new city year week officials plan local people")
-
-func benchArticleText(cluster, seq int, flag bool) *articlev1.Article {
-	topic := benchTopics[cluster%len(benchTopics)]
-	r := rand.New(rand.NewPCG(uint64(seq), uint64(cluster)))
-	words := func(n int) string {
-		w := make([]string, n)
-		for i := range w {
-			if r.IntN(3) == 0 {
-				w[i] = topic[r.IntN(len(topic))]
-			} else {
-				w[i] = benchFiller[r.IntN(len(benchFiller))]
-			}
-		}
-		return strings.Join(w, " ")
-	}
-	body := words(120) + ".\n\n" + words(100) + "."
-	if flag {
-		body += "\n\nThe plan was reportedly " + words(8) + "."
-	}
-	return &articlev1.Article{
-		Headline: fmt.Sprintf("%s %s story %d on %s", strings.ToUpper(topic[0][:1])+topic[0][1:], topic[1], seq, topic[2]),
-		Dek:      words(15) + ".",
-		Summary:  words(25) + ".",
-		Desk:     "bench",
-		Byline:   "Bench Writer",
-		Tags:     []string{topic[0], topic[1]},
-		Body:     body,
 	}
 }

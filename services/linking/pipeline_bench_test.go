@@ -2,8 +2,6 @@ package linking
 
 import (
 	"fmt"
-	"math/rand/v2"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -11,6 +9,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 	articlev1 "newsroom.dev/gen/newsroom/article/v1"
 	publishingv1 "newsroom.dev/gen/newsroom/publishing/v1"
+	"newsroom.dev/platform/benchtext"
 	"newsroom.dev/platform/events"
 	"newsroom.dev/platform/natsx"
 	"newsroom.dev/platform/testutil"
@@ -28,14 +27,14 @@ import (
 func BenchmarkPublished(b *testing.B) {
 	e := start(b, "", 1)
 	// One story per topic first, as the bench warms up.
-	for i := range len(benchTopics) {
+	for i := range benchtext.Clusters {
 		e.handled(e.publish(benchStory(i, i), 0))
 	}
 	rel0, box0 := lastSeq(e, events.StreamLinking), lastSeq(e, "KV_"+BucketRelated)
 	cpu0 := cpuTime()
 	b.ResetTimer()
 	for i := range b.N {
-		a := benchStory(len(benchTopics)+i, i%len(benchTopics))
+		a := benchStory(benchtext.Clusters+i, i%benchtext.Clusters)
 		ev := &publishingv1.ArticlePublished{
 			Meta: &articlev1.EventMeta{
 				Id: events.ID(a.GetId(), 1, "published", "1"), ArticleId: a.GetId(), Revision: 1, Actor: "pat", Time: a.GetPublishedAt(),
@@ -82,50 +81,14 @@ func lastSeq(e *env, stream string) uint64 {
 	return info.State.LastSeq
 }
 
-// benchTopics and benchStory are cmd/newsroom's bench articles.
-var benchTopics = [][]string{
-	{"council", "budget", "transport", "buses", "lanes", "spending", "mayor"},
-	{"hospital", "nurses", "waiting", "patients", "health", "ward", "staff"},
-	{"school", "teachers", "exams", "pupils", "curriculum", "classrooms", "education"},
-	{"harbour", "shipping", "containers", "port", "cranes", "dockworkers", "cargo"},
-	{"football", "league", "striker", "goal", "season", "coach", "stadium"},
-	{"housing", "rents", "tenants", "landlords", "flats", "planning", "construction"},
-	{"river", "flooding", "rainfall", "defences", "residents", "evacuation", "water"},
-	{"airport", "runway", "flights", "passengers", "terminal", "airline", "noise"},
-	{"library", "books", "readers", "archive", "funding", "volunteers", "branch"},
-	{"energy", "prices", "households", "bills", "suppliers", "heating", "winter"},
-}
-
-var benchFiller = strings.Fields("the said on a of and to in for with that it was at by from after as new city year week officials plan local people")
-
-// benchStory is the seq-th story, of topic cluster, published seq
-// seconds after t0.
+// benchStory is the seq-th story of topic cluster as `newsroom bench`
+// writes it, published seq seconds after t0.
 func benchStory(seq, cluster int) *articlev1.Article {
-	topic := benchTopics[cluster%len(benchTopics)]
-	r := rand.New(rand.NewPCG(uint64(seq), uint64(cluster)))
-	words := func(n int) string {
-		w := make([]string, n)
-		for i := range w {
-			if r.IntN(3) == 0 {
-				w[i] = topic[r.IntN(len(topic))]
-			} else {
-				w[i] = benchFiller[r.IntN(len(benchFiller))]
-			}
-		}
-		return strings.Join(w, " ")
-	}
-	id := fmt.Sprintf("bench-%05d", seq)
-	return &articlev1.Article{
-		Id:          id,
-		Revision:    1,
-		Status:      articlev1.Status_STATUS_PUBLISHED,
-		Headline:    fmt.Sprintf("%s %s story %d on %s", strings.ToUpper(topic[0][:1])+topic[0][1:], topic[1], seq, topic[2]),
-		Dek:         words(15) + ".",
-		Summary:     words(25) + ".",
-		Desk:        "bench",
-		Tags:        []string{topic[0], topic[1]},
-		Body:        words(120) + ".\n\n" + words(100) + ".",
-		PublishedAt: timestamppb.New(t0.Add(time.Duration(seq) * time.Second)),
-		PublicUrl:   "https://news.example/" + id,
-	}
+	a := benchtext.Article(cluster, seq, false)
+	a.Id = fmt.Sprintf("bench-%05d", seq)
+	a.Revision = 1
+	a.Status = articlev1.Status_STATUS_PUBLISHED
+	a.PublishedAt = timestamppb.New(t0.Add(time.Duration(seq) * time.Second))
+	a.PublicUrl = "https://news.example/" + a.Id
+	return a
 }
