@@ -54,19 +54,10 @@ func publish(t *testing.T, ctx context.Context, js jetstream.JetStream, id strin
 	}
 }
 
-// settled waits until the consumer has nothing pending or unacked.
-func settled(t *testing.T, ctx context.Context, js jetstream.JetStream, durable string) *jetstream.ConsumerInfo {
+// settled waits until the consumer has handled everything on testSubject.
+func settled(t *testing.T, _ context.Context, js jetstream.JetStream, durable string) *jetstream.ConsumerInfo {
 	t.Helper()
-	var info *jetstream.ConsumerInfo
-	testutil.Eventually(t, 10*time.Second, durable+" to settle", func() bool {
-		c, err := js.Consumer(ctx, testStream, durable)
-		if err != nil {
-			return false
-		}
-		info, err = c.Info(ctx)
-		return err == nil && info.NumPending == 0 && info.NumAckPending == 0 && info.NumRedelivered == 0
-	})
-	return info
+	return testutil.Drained(t, js, testStream, durable, 10*time.Second)
 }
 
 // deadLetters returns what the DLQ holds for durable.

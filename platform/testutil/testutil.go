@@ -5,6 +5,7 @@ package testutil
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"os"
@@ -152,4 +153,53 @@ func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bo
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// Drained waits until the durable consumer on stream has handled every
+// event that matches its filter and is in the stream when Drained is
+// called: nothing pending, unacked or being redelivered, and its ack floor
+// at the last of those events. The counts alone are not enough: a
+// consumer the server has only just created can report nothing pending
+// before it has counted the stream (seen under load, with not one event
+// delivered yet).
+func Drained(t testing.TB, js jetstream.JetStream, stream, durable string, timeout time.Duration) *jetstream.ConsumerInfo {
+	t.Helper()
+	ctx := context.Background()
+	var (
+		c    jetstream.Consumer
+		info *jetstream.ConsumerInfo
+		last uint64
+	)
+	Eventually(t, timeout, durable+" to exist", func() bool {
+		var err error
+		c, err = js.Consumer(ctx, stream, durable)
+		return err == nil
+	})
+	st, err := js.Stream(ctx, stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	filters := c.CachedInfo().Config.FilterSubjects
+	if f := c.CachedInfo().Config.FilterSubject; f != "" {
+		filters = append(filters, f)
+	}
+	if len(filters) == 0 {
+		filters = []string{">"}
+	}
+	for _, f := range filters {
+		m, err := st.GetLastMsgForSubject(ctx, f)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = max(last, m.Sequence)
+	}
+	Eventually(t, timeout, durable+" to drain "+stream, func() bool {
+		info, err = c.Info(ctx)
+		return err == nil && info.NumPending == 0 && info.NumAckPending == 0 && info.NumRedelivered == 0 &&
+			info.AckFloor.Stream >= last
+	})
+	return info
 }

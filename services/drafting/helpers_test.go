@@ -126,14 +126,7 @@ func (e *env) inject(stream, subject, id string, msg proto.Message) {
 // in it, so a test can check that an event changed nothing.
 func (e *env) drained(stream string) {
 	e.t.Helper()
-	testutil.Eventually(e.t, 10*time.Second, "drafting-status to drain "+stream, func() bool {
-		c, err := e.nats.JS.Consumer(e.ctx, stream, StatusConsumer)
-		if err != nil {
-			return false
-		}
-		info, err := c.Info(e.ctx)
-		return err == nil && info.NumPending == 0 && info.NumAckPending == 0 && info.NumRedelivered == 0
-	})
+	testutil.Drained(e.t, e.nats.JS, stream, StatusConsumer, 10*time.Second)
 }
 
 // count is how many messages the DRAFTING stream holds on subject.

@@ -105,15 +105,7 @@ func (e *env) publish(ev natsx.Event) {
 // drained waits until the durable consumer has acked everything in DRAFTING.
 func (e *env) drained(durable string) {
 	e.t.Helper()
-	ctx := context.Background()
-	testutil.Eventually(e.t, wait, durable+" to drain", func() bool {
-		c, err := e.nats.JS.Consumer(ctx, events.StreamDrafting, durable)
-		if err != nil {
-			return false
-		}
-		info, err := c.Info(ctx)
-		return err == nil && info.NumPending == 0 && info.NumAckPending == 0 && info.NumRedelivered == 0
-	})
+	testutil.Drained(e.t, e.nats.JS, events.StreamDrafting, durable, wait)
 }
 
 func (e *env) get(id string) (*reviewv1.Review, error) {
