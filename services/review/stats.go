@@ -123,45 +123,61 @@ func (s *Service) foldStats(ctx context.Context) (*statsRecord, error) {
 }
 
 // foldFrom folds the events after rec.Seq into rec and returns how many.
+// It reads up to the last flagged or decided event in the stream now. (Not
+// up to the consumer's count of pending events: a consumer the server has
+// only just created can report none pending before it has counted them.)
 func (s *Service) foldFrom(ctx context.Context, rec *statsRecord) (int, error) {
 	st, err := s.js.Stream(ctx, events.StreamReview)
 	if err != nil {
 		return 0, fmt.Errorf("review: rule stats: %w", err)
 	}
+	subjects := []string{events.ArticleFlagged, events.FlagDecided}
+	var last uint64
+	for _, subj := range subjects {
+		m, err := st.GetLastMsgForSubject(ctx, subj)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("review: rule stats: %w", err)
+		}
+		last = max(last, m.Sequence)
+	}
+	if last <= rec.Seq {
+		return 0, nil
+	}
 	cons, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{events.ArticleFlagged, events.FlagDecided},
+		FilterSubjects: subjects,
 		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
 		OptStartSeq:    rec.Seq + 1,
 	})
 	if err != nil {
 		return 0, fmt.Errorf("review: rule stats: %w", err)
 	}
-	info, err := cons.Info(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("review: rule stats: %w", err)
-	}
-	want := int(info.NumPending)
 	got := 0
-	for got < want {
-		batch, err := cons.Fetch(min(want-got, 256), jetstream.FetchMaxWait(5*time.Second))
+	for rec.Seq < last {
+		batch, err := cons.Fetch(256, jetstream.FetchMaxWait(5*time.Second))
 		if err != nil {
 			return 0, fmt.Errorf("review: rule stats: %w", err)
 		}
 		n := 0
 		for m := range batch.Messages() {
-			n++
 			md, err := m.Metadata()
 			if err != nil {
 				return 0, fmt.Errorf("review: rule stats: %w", err)
 			}
+			if md.Sequence.Stream > last {
+				break // newer than this fold; the next one takes it
+			}
+			n++
 			rec.fold(m.Subject(), m.Data())
 			rec.Seq = md.Sequence.Stream
 		}
 		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) {
 			return 0, fmt.Errorf("review: rule stats: %w", err)
 		}
-		if n == 0 {
-			return 0, fmt.Errorf("review: rule stats: %d events pending, none delivered", want-got)
+		if n == 0 && rec.Seq < last {
+			return 0, fmt.Errorf("review: rule stats: events up to %d in the stream, none delivered after %d", last, rec.Seq)
 		}
 		got += n
 	}
