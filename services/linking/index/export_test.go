@@ -17,7 +17,7 @@ func NewBulkWorker(x *Index) *BulkWorker { return &BulkWorker{x: x, idfs: make([
 func (w *BulkWorker) Prepare(d Doc) *Prepared {
 	p := prepareIn(&w.x.cfg, d, &w.sl)
 	w.x.mu.RLock()
-	w.x.resolve(p, w.idfs, &w.scratch)
+	w.x.resolve(p, w.idfs, &w.scratch, &w.sl)
 	w.x.mu.RUnlock()
 	return p
 }

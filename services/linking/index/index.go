@@ -81,7 +81,7 @@ func (x *Index) Prepare(d Doc) *Prepared {
 	p := prepare(&x.cfg, d)
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	x.resolve(p, nil, nil)
+	x.resolve(p, nil, nil, nil)
 	return p
 }
 
@@ -91,9 +91,10 @@ func (x *Index) Prepare(d Doc) *Prepared {
 // stories only); 0 is an empty entry.
 //
 // scratch, if not nil, is reused for the scores (a bulk load resolves a
-// million stories).
-func (x *Index) resolve(p *Prepared, idfs []float64, scratch *[]sigEntry) {
-	p.tids = make([]uint32, len(p.terms))
+// million stories), and sl, if not nil, gives the term ids and the
+// signature, as it gave the rest of p.
+func (x *Index) resolve(p *Prepared, idfs []float64, scratch *[]sigEntry, sl *slab) {
+	p.tids = sl.uint32s(len(p.terms))
 	x.terms.findAll(p.terms, p.hashes, p.tids)
 	var s []sigEntry
 	if scratch != nil && cap(*scratch) >= len(p.terms) {
@@ -130,7 +131,7 @@ func (x *Index) resolve(p *Prepared, idfs []float64, scratch *[]sigEntry) {
 		s[i] = sigEntry{int32(i), p.tfs[i], float64(p.tfs[i]) * idf}
 	}
 	s = topSignature(s, x.cfg.SignatureTerms)
-	p.sig = make([]int32, len(s))
+	p.sig = sl.int32s(len(s))
 	for i, e := range s {
 		p.sig[i] = e.i
 	}
@@ -180,8 +181,10 @@ func (x *Index) Seq(id string) uint64 {
 }
 
 // key interns a story id. The caller holds the write lock.
-func (x *Index) key(id string) uint32 {
-	k := x.keys.intern(id, hashString(id))
+func (x *Index) key(id string) uint32 { return x.newKey(x.keys.intern(id, hashString(id))) }
+
+// newKey makes room in the per-key slices for key k if it is new.
+func (x *Index) newKey(k uint32) uint32 {
 	if int(k) == len(x.keyDoc) {
 		x.keyDoc = append(x.keyDoc, -1)
 		x.keySeq = append(x.keySeq, 0)
@@ -213,7 +216,11 @@ func (x *Index) put(p *Prepared, seq uint64) bool {
 // but its postings, which the caller appends: its terms get their ids
 // (p.tids) and posting lists. It returns false if seq is stale.
 func (x *Index) place(p *Prepared, seq uint64) (uint32, bool) {
-	key := x.key(p.doc.ID)
+	return x.placeAt(p, seq, x.key(p.doc.ID))
+}
+
+// placeAt is place for a story whose id has key key (see Index.key).
+func (x *Index) placeAt(p *Prepared, seq uint64, key uint32) (uint32, bool) {
 	if seq != 0 {
 		if seq <= x.keySeq[key] {
 			return 0, false

@@ -2,6 +2,7 @@ package index
 
 import (
 	"encoding/binary"
+	"slices"
 	"unsafe"
 )
 
@@ -109,6 +110,15 @@ func (in *interner) bytes(id uint32) []byte {
 		start = in.ends[id-1]
 	}
 	return in.arena[start:in.ends[id]]
+}
+
+// view returns string id without copying it: an interner's bytes are
+// never changed once written (the arena only grows, and a grown arena
+// leaves the old one as it was), so the view stays right, but it keeps
+// the arena it points into alive: for a look at the string, not to keep.
+func (in *interner) view(id uint32) string {
+	b := in.bytes(id)
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 // str returns a copy of string id, safe to keep.
@@ -247,6 +257,12 @@ func (in *interner) intern(s string, h uint64) uint32 {
 	if id, ok := in.find(s, h); ok {
 		return id
 	}
+	return in.add(s, h)
+}
+
+// add adds s (whose hash is h), which the caller found missing, and
+// returns its id.
+func (in *interner) add(s string, h uint64) uint32 {
 	if (len(in.ends)+1)*2 > len(in.table) {
 		in.grow()
 	}
@@ -271,6 +287,21 @@ func (in *interner) place(id uint32, h uint64) {
 }
 
 func (in *interner) grow() { in.resize(max(64, len(in.table)*2)) }
+
+// reserve makes room for n more strings, so that adding them does not
+// grow the table: a bulk load of a million story ids would otherwise
+// place every id again at each of a dozen doublings, a cache miss each.
+// The table ends the size it would have grown to.
+func (in *interner) reserve(n int) {
+	size := max(64, len(in.table))
+	for (len(in.ends)+n)*2 > size {
+		size *= 2
+	}
+	if size > len(in.table) {
+		in.resize(size)
+	}
+	in.ends = slices.Grow(in.ends, n)
+}
 
 // rebuild recomputes the table after arena and ends were loaded.
 func (in *interner) rebuild() {

@@ -2,6 +2,7 @@ package index
 
 import (
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -84,5 +85,42 @@ func TestInternerPrefixes(t *testing.T) {
 	}
 	if found < 100 || found > len(ss)-100 {
 		t.Fatalf("%d of %d found: test strings too alike or too different", found, len(ss))
+	}
+}
+
+// TestInternerReserve checks that a reserved interner takes its strings
+// without growing its table, and finds them all, as well as ids added
+// after the reserve was used up (the table grows again then).
+func TestInternerReserve(t *testing.T) {
+	var in interner
+	in.intern("before", hashString("before"))
+	in.reserve(5000)
+	size := len(in.table)
+	if size < 2*5001 {
+		t.Fatalf("table of %d slots for 5001 strings", size)
+	}
+	id := func(i int) string { return "story-" + strconv.Itoa(i) }
+	for i := range 5000 {
+		s := id(i)
+		if _, ok := in.find(s, hashString(s)); ok {
+			t.Fatalf("%q found before it was added", s)
+		}
+		if got := in.add(s, hashString(s)); got != uint32(i+1) {
+			t.Fatalf("add(%q) = %d, want %d", s, got, i+1)
+		}
+	}
+	if len(in.table) != size {
+		t.Fatalf("the table grew from %d to %d slots within the reserve", size, len(in.table))
+	}
+	for i := 5000; i < 12000; i++ {
+		in.intern(id(i), hashString(id(i)))
+	}
+	for i := range 12000 {
+		if got, ok := in.lookup(id(i)); !ok || got != uint32(i+1) {
+			t.Fatalf("lookup(%q) = %d %v, want %d", id(i), got, ok, i+1)
+		}
+	}
+	if got, ok := in.lookup("before"); !ok || got != 0 {
+		t.Fatalf("lookup(before) = %d %v", got, ok)
 	}
 }

@@ -223,21 +223,35 @@ func (l *plist) tfOf(doc uint32) uint16 {
 	if lo < len(l.skips) {
 		end = int(l.skips[lo].off)
 	}
-	for p := off; p < end; {
-		v, k := uvarint(l.data[p:])
-		p += k
-		d += uint32(v >> 1)
-		tf := uint16(1)
-		if v&1 == 0 {
-			t, k := uvarint(l.data[p:])
+	// Only the gaps are decoded on the way: the frequency of a posting
+	// before doc is stepped over, not read (most postings are one byte,
+	// their frequency 1, and a look-up decodes half a block).
+	data := l.data[off:end]
+	for p := 0; p < len(data); {
+		v := uint64(data[p])
+		if v < 0x80 {
+			p++
+		} else {
+			var k int
+			v, k = uvarint(data[p:])
 			p += k
-			tf = uint16(t)
 		}
+		d += uint32(v >> 1)
 		if d >= doc {
-			if d == doc {
-				return tf
+			switch {
+			case d != doc:
+				return 0
+			case v&1 != 0:
+				return 1
 			}
-			return 0
+			t, _ := uvarint(data[p:])
+			return uint16(t)
+		}
+		if v&1 == 0 {
+			for data[p] >= 0x80 {
+				p++
+			}
+			p++
 		}
 	}
 	return 0

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"time"
+	"unsafe"
 )
 
 // Query asks for the stories most related to one story.
@@ -363,7 +364,7 @@ func (x *Index) selectTerms(q *query, tids []uint32, tfs []uint16, name []bool, 
 	// archive.
 	all := b.terms(false, len(tids))
 	for i, tid := range tids {
-		if x.post[tid].n == 0 || int(tfs[i]) < r.MinTF || !r.Numbers && allDigits(string(x.terms.bytes(tid))) {
+		if x.post[tid].n == 0 || int(tfs[i]) < r.MinTF || !r.Numbers && allDigits(x.terms.view(tid)) {
 			continue
 		}
 		df := x.df(tid)
@@ -378,13 +379,7 @@ func (x *Index) selectTerms(q *query, tids []uint32, tfs []uint16, name []bool, 
 		tf := float64(tfs[i])
 		all = append(all, qterm{tid: tid, qtf: tf, idf: idf, score: tf * idf, shared: others >= r.MinShared, name: name[i]})
 	}
-	byScore := func(a, b qterm) int {
-		if c := cmp.Compare(b.score, a.score); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.tid, b.tid)
-	}
-	slices.SortFunc(all, byScore)
+	sortByScore(all)
 	if len(all) == 0 || all[0].score <= 0 {
 		return
 	}
@@ -409,6 +404,37 @@ func (x *Index) selectTerms(q *query, tids []uint32, tfs []uint16, name []bool, 
 		}
 	}
 	q.terms = cands
+}
+
+// sortByScore sorts a query's terms best first: by score, then by term
+// id (each term is there once, so the order is total and any sort gives
+// it). A story's signature, forty terms, is sorted for every query built
+// from it, fifty a Backlinks query: an insertion sort whose comparison
+// is inlined takes a fraction of the general sort's time, spent mostly
+// calling its comparison function; a long list of terms (a query from a
+// story's text) takes the general sort.
+func sortByScore(ts []qterm) {
+	before := func(a, b *qterm) bool { return a.score > b.score || a.score == b.score && a.tid < b.tid }
+	if len(ts) > 64 {
+		slices.SortFunc(ts, func(a, b qterm) int {
+			if c := cmp.Compare(b.score, a.score); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.tid, b.tid)
+		})
+		return
+	}
+	for i := 1; i < len(ts); i++ {
+		if !before(&ts[i], &ts[i-1]) {
+			continue
+		}
+		t := ts[i]
+		j := i
+		for ; j > 0 && before(&t, &ts[j-1]); j-- {
+			ts[j] = ts[j-1]
+		}
+		ts[j] = t
+	}
 }
 
 // minMaxDF keeps MaxDF from dropping the words of a small archive, where
@@ -439,7 +465,7 @@ func (x *Index) expand(q *query, fb []cand) *query {
 	n := float64(x.live)
 	var add []qterm
 	for tid, w := range ew {
-		if _, ok := in[tid]; ok || !r.Numbers && allDigits(string(x.terms.bytes(tid))) {
+		if _, ok := in[tid]; ok || !r.Numbers && allDigits(x.terms.view(tid)) {
 			continue
 		}
 		df := x.df(tid)
@@ -716,20 +742,33 @@ func (x *Index) rerank(q *query, cs []cand, k int) []cand {
 // compute alike, and comparable with the story's best match.
 func (x *Index) neighbours(q *query, cs []cand) {
 	r := q.r
-	vs := make([]vec, len(cs))
-	var buf vec
+	nb := nearPool.Get().(*near)
+	defer nearPool.Put(nb)
+	x.prefetchVecs(cs)
+	vs := nb.vs[:0]
+	buf := nb.buf[:0]
 	var idf idfMemo
 	for i := range cs {
 		start := len(buf)
 		buf = x.appendDocVec(buf, cs[i].doc, r.NeighbourNameWeight, &idf)
-		vs[i] = buf[start:len(buf):len(buf)]
+		vs = append(vs, buf[start:len(buf):len(buf)])
 	}
+	nb.vs, nb.buf = vs, buf
 	m := min(r.Neighbours, len(cs))
+	// The best m in a table, so that each candidate's cosines with them
+	// all are one pass over its vector (vecTable).
+	nb.t.build(vs[:m])
+	dots := nb.dots[:0]
+	for range m {
+		dots = append(dots, 0)
+	}
+	nb.dots = dots
 	for i := range cs {
+		nb.t.dots(vs[i], dots)
 		sum, n := 0.0, 0
 		for j := range m {
 			if j != i {
-				sum += vs[i].cosine(vs[j])
+				sum += dots[j]
 				n++
 			}
 		}
@@ -738,6 +777,40 @@ func (x *Index) neighbours(q *query, cs []cand) {
 		}
 	}
 }
+
+// prefetchVecs asks for what appendDocVec reads of the candidates
+// (their signatures, then their terms' posting list headers, for the
+// document frequencies), all of them before it reads any: in a large
+// index each is a cache miss, and one candidate's forty terms' misses,
+// taken one after another, were most of the neighbours' time. Each step
+// waits only for the one before: all candidates' misses of a step are
+// in flight at once.
+func (x *Index) prefetchVecs(cs []cand) {
+	for i := range cs {
+		prefetch(unsafe.Pointer(&x.dSig[cs[i].doc]))
+	}
+	for i := range cs {
+		o := x.dSig[cs[i].doc]
+		prefetch(unsafe.Pointer(&x.sigT[o]))
+		prefetch(unsafe.Pointer(&x.sigF[o]))
+	}
+	for i := range cs {
+		tids, _ := x.signature(cs[i].doc)
+		for _, tid := range tids {
+			prefetch(unsafe.Pointer(&x.post[tid]))
+		}
+	}
+}
+
+// near is the scratch space of neighbours, reused from query to query.
+type near struct {
+	vs   []vec
+	buf  vec
+	t    vecTable
+	dots []float64
+}
+
+var nearPool = sync.Pool{New: func() any { return new(near) }}
 
 // sortCands sorts candidates best first, by key.
 func (x *Index) sortCands(cs []cand) {
@@ -854,6 +927,9 @@ func (x *Index) Backlinks(id string, m int, r *Ranking) []Hit {
 	slices.SortFunc(cs, func(a, b cand) int { return cmp.Compare(b.score, a.score) })
 	cs = cs[:min(m, len(cs))]
 	b := new(queryBuf)
+	// Each candidate's query is built from its signature and its terms'
+	// document frequencies, as the neighbours' vectors are.
+	x.prefetchVecs(cs)
 	for i := range cs {
 		cs[i].score = x.scoreOneBuf(x.queryOfBuf(cs[i].doc, &rk, b), doc, b)
 	}

@@ -52,6 +52,51 @@ func TestScanMatchesCursor(t *testing.T) {
 	}
 }
 
+// TestTfOfMatchesCursor: a posting list's look-up of one document's
+// frequency, which steps over the frequencies before it, finds what
+// reading the whole list finds, for documents in the list and between,
+// before and after its postings, with gaps and frequencies of one byte
+// and more.
+func TestTfOfMatchesCursor(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for trial := range 200 {
+		var l plist
+		want := map[uint32]uint16{}
+		doc := uint32(r.IntN(50))
+		for range r.IntN(700) {
+			doc += uint32(1 + r.IntN(4))
+			if r.IntN(10) == 0 {
+				doc += uint32(r.IntN(100_000))
+			}
+			tf := uint16(1)
+			if r.IntN(3) == 0 {
+				tf = uint16(2 + r.IntN(300))
+			}
+			l.add(doc, tf, 10)
+			want[doc] = tf
+		}
+		var c cursor
+		n := 0
+		for c.init(&l); c.doc != endDoc; c.next() {
+			if want[c.doc] != c.tf() {
+				t.Fatalf("trial %d: the cursor reads tf %d at %d, added %d", trial, c.tf(), c.doc, want[c.doc])
+			}
+			n++
+		}
+		if n != len(want) {
+			t.Fatalf("trial %d: the cursor reads %d postings of %d", trial, n, len(want))
+		}
+		for d := range doc + 3 {
+			if d > 2000 && want[d] == 0 && r.IntN(50) != 0 {
+				continue // the long gaps' documents, sampled
+			}
+			if got := l.tfOf(d); got != want[d] {
+				t.Fatalf("trial %d: tfOf(%d) = %d, want %d", trial, d, got, want[d])
+			}
+		}
+	}
+}
+
 // TestCandidatesMatchBruteForce: the pool MaxScore finds, with its
 // bounds, its probe-only common lists and its filter, is the pool that
 // scoring every story finds, and merging the essential lists by sorting

@@ -15,7 +15,8 @@ type vterm struct {
 	w   float64
 }
 
-// cosine is the dot product of two unit vectors.
+// cosine is the dot product of two unit vectors (vecTable computes it
+// for one vector against several at once; this is its reference).
 func (a vec) cosine(b vec) float64 {
 	s, i, j := 0.0, 0, 0
 	for i < len(a) && j < len(b) {
@@ -103,5 +104,79 @@ func sortVec(v vec) {
 			v[j] = v[j-1]
 		}
 		v[j] = t
+	}
+}
+
+// vecTable holds a few vectors (a query's best candidates) by term: for
+// each term any of them has, its weight in each (0 where absent). The
+// likeness of another vector to all of them is then one pass over its
+// own terms, a probe each, where comparing it with each in turn walked
+// both vectors' terms once per pair, a branch the processor cannot
+// predict at every step. The dot products come out to the bit as
+// cosine's: each adds its products in the order of the terms, and a
+// term only one of the two has adds +0, which changes no sum of
+// non-negative weights.
+type vecTable struct {
+	slots []int32   // open addressing by term: row+1, 0 for empty
+	tids  []uint32  // by row
+	w     []float64 // row*m + j: the row's term's weight in vector j
+	m     int
+	shift uint
+}
+
+// build fills the table with vs, which it does not keep.
+func (t *vecTable) build(vs []vec) {
+	n := 0
+	for _, v := range vs {
+		n += len(v)
+	}
+	size, shift := 64, uint(32-6)
+	for size < 2*n {
+		size, shift = size*2, shift-1
+	}
+	if cap(t.slots) < size {
+		t.slots = make([]int32, size)
+	}
+	t.slots = t.slots[:size]
+	clear(t.slots)
+	t.tids, t.w, t.m, t.shift = t.tids[:0], t.w[:0], len(vs), shift
+	mask := uint32(size - 1)
+	for j, v := range vs {
+		for _, e := range v {
+			i := t.home(e.tid)
+			for ; t.slots[i] != 0 && t.tids[t.slots[i]-1] != e.tid; i = (i + 1) & mask {
+			}
+			if t.slots[i] == 0 {
+				t.tids = append(t.tids, e.tid)
+				for range t.m {
+					t.w = append(t.w, 0)
+				}
+				t.slots[i] = int32(len(t.tids))
+			}
+			t.w[int(t.slots[i]-1)*t.m+j] = e.w
+		}
+	}
+}
+
+func (t *vecTable) home(tid uint32) uint32 { return tid * 0x9e3779b1 >> t.shift }
+
+// dots sets out[j] to the dot product of v with the table's vector j
+// (out has room for them all).
+func (t *vecTable) dots(v vec, out []float64) {
+	m := t.m
+	out = out[:m]
+	clear(out)
+	mask := uint32(len(t.slots) - 1)
+	for _, e := range v {
+		for i := t.home(e.tid); t.slots[i] != 0; i = (i + 1) & mask {
+			r := int(t.slots[i] - 1)
+			if t.tids[r] != e.tid {
+				continue
+			}
+			for j, w := range t.w[r*m : r*m+m] {
+				out[j] += e.w * w
+			}
+			break
+		}
 	}
 }
