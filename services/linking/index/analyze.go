@@ -141,7 +141,14 @@ func prepareIn(cfg *Config, d Doc, sl *slab) *Prepared {
 					t, h = st, hashString(st)
 				}
 			}
-			a.count(t, h, f.weight)
+			// A common news word (commonWords) is no term, but it is
+			// part of the text that the SimHash fingerprints: two copies
+			// of a story differ by a word or two, and every word kept
+			// makes the shingles they share outnumber the ones they do
+			// not.
+			if !w.skip {
+				a.count(t, h, f.weight)
+			}
 			a.seq = append(a.seq, h)
 		}
 	}
@@ -157,7 +164,7 @@ func prepareIn(cfg *Config, d Doc, sl *slab) *Prepared {
 		}
 		for i := range a.words {
 			w := &a.words[i]
-			if w.stop {
+			if w.skip {
 				continue
 			}
 			t, h := w.term, w.hash
@@ -219,7 +226,7 @@ func (a *analyzer) nameTerms(cfg *Config, ents []string) []bool {
 			t, rest, _ := strings.Cut(e, " ")
 			e = rest
 			h := hashString(t)
-			if isStopHash(t, h) {
+			if _, skip := stopOf(t, h); skip {
 				continue
 			}
 			if cfg.Stem {

@@ -9,8 +9,10 @@ import (
 )
 
 // snapshotMagic starts a snapshot; its last byte is the format version
-// (2: signature bytes carry a name bit).
-var snapshotMagic = [8]byte{'N', 'R', 'L', 'I', 'D', 'X', 0, 2}
+// (2: signature bytes carry a name bit; 3: common news words are no
+// terms and numbers fill signatures last, so a format 2 snapshot's terms
+// and signatures are not what this version would index: it is rebuilt).
+var snapshotMagic = [8]byte{'N', 'R', 'L', 'I', 'D', 'X', 0, 3}
 
 // ErrSnapshotFormat is returned for a snapshot this version cannot read.
 var ErrSnapshotFormat = errors.New("index: not a snapshot of this format")

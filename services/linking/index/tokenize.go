@@ -19,7 +19,8 @@ type word struct {
 	// joined: only spaces separate it from the previous word, so the two
 	// may belong to one name ("New York", not "York, New").
 	joined  bool
-	stop    bool // isStop(term)
+	stop    bool // a function word (stopWords): it ends a name
+	skip    bool // any stop word: no term of the index
 	capital bool // capitalised(text)
 	upper   bool // upperText(text): no lower-case letter
 	digits  bool // allDigits(term)
@@ -31,7 +32,7 @@ type word struct {
 // derive fills in what follows from text and term.
 func (w *word) derive() {
 	w.hash = hashString(w.term)
-	w.stop = isStopHash(w.term, w.hash)
+	w.stop, w.skip = stopOf(w.term, w.hash)
 	w.capital = capitalised(w.text)
 	w.upper = upperText(w.text)
 	w.digits = allDigits(w.term)
@@ -142,7 +143,7 @@ func splitASCII(s string, out []word, sl *slab) ([]word, bool) {
 				w.term = w.text
 			}
 			w.hash = mix(h)
-			w.stop = isStopHash(w.term, w.hash)
+			w.stop, w.skip = stopOf(w.term, w.hash)
 			w.capital = asciiClass[s[start]]&cUpper != 0
 			w.upper = all&cLower == 0
 			w.digits = all&cLetter == 0
@@ -277,56 +278,19 @@ func asciiLower(s string) string {
 }
 
 // Tokens splits s into the index's terms: lower-case runs of Unicode
-// letters and digits, English stop words dropped, abbreviations joined
-// ("U.S." → "us"). The index may stem them further (Config.Stem).
+// letters and digits, stop words (English function words and the words
+// too common in news to say what a story is about) dropped,
+// abbreviations joined ("U.S." → "us"). The index may stem them further
+// (Config.Stem).
 func Tokens(s string) []string {
 	var out []string
 	for _, w := range splitWords(s, nil) {
-		if !isStop(w.term) {
+		if !w.skip {
 			out = append(out, w.term)
 		}
 	}
 	return out
 }
-
-// isStop reports whether t is a stop word. It is on every word's path,
-// so it checks a small open-addressing set of hashes before any string.
-func isStop(t string) bool {
-	return len(t) <= maxStopLen && isStopHash(t, hashString(t))
-}
-
-// isStopHash is isStop for a term whose hash is known.
-func isStopHash(t string, h uint64) bool {
-	if len(t) > maxStopLen {
-		return false
-	}
-	for i := h & stopMask; ; i = (i + 1) & stopMask {
-		switch stopTable[i] {
-		case 0:
-			return false
-		case h:
-			_, stop := stopWords[t]
-			return stop
-		}
-	}
-}
-
-const stopMask = 1023
-
-var stopTable, maxStopLen = func() (*[stopMask + 1]uint64, int) {
-	var t [stopMask + 1]uint64
-	n := 0
-	for w := range stopWords {
-		n = max(n, len(w))
-		h := hashString(w)
-		i := h & stopMask
-		for t[i] != 0 {
-			i = (i + 1) & stopMask
-		}
-		t[i] = h
-	}
-	return &t, n
-}()
 
 // stem is Harman's "S" stemmer: it folds English plurals onto the
 // singular ("budgets" → "budget", "cities" → "city") and leaves every
@@ -347,23 +311,3 @@ func stem(t string) string {
 	}
 	return t
 }
-
-// stopWords are common English function words, plus the fragments that
-// apostrophes and Markdown links leave behind ("s", "t", "https").
-var stopWords = func() map[string]struct{} {
-	m := map[string]struct{}{}
-	for _, w := range strings.Fields(`
-		a about above after again against all also am an and any are as at
-		be because been before being below between both but by can could
-		did do does doing down during each few for from further had has have
-		having he her here hers herself him himself his how i if in into is it
-		its itself just me more most my myself no nor not now of off on once
-		only or other our ours ourselves out over own same she should so some
-		such than that the their theirs them themselves then there these they
-		this those through to too under until up very was we were what when
-		where which while who whom why will with would you your yours
-		yourself yourselves said says s t d ll m re ve http https www com`) {
-		m[w] = struct{}{}
-	}
-	return m
-}()

@@ -4,7 +4,7 @@
 // rules: the candidate shares a topic with the query, and, stricter, it
 // shares a topic and a place. See docs/benchmarks.md for the protocol.
 //
-//	go run ./services/linking/cmd/relatedeval [-data DIR] [-split TEST|TRAIN]
+//	go run ./services/linking/cmd/relatedeval [-data DIR] [-split TEST|TRAIN] [-ablate] [-places 4]
 package main
 
 import (
@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"newsroom.dev/services/linking/index"
@@ -22,6 +23,7 @@ func main() {
 	data := flag.String("data", reuters.DefaultDir(), "directory holding reut2-*.sgm")
 	split := flag.String("split", "TEST", "ModApte split whose stories are the queries (TRAIN to tune)")
 	ablate := flag.Bool("ablate", false, "also run the full ranking without each of its parts")
+	places := flag.Int("places", 3, "decimal places of the figures (4 to tell changes of a few thousandths apart)")
 	flag.Parse()
 	start := time.Now()
 	stories, err := reuters.Load(*data)
@@ -46,8 +48,9 @@ func main() {
 	for _, r := range rankings {
 		res := b.Run(queries, r)
 		t, p := res.Topic, res.TopicPlace
-		fmt.Printf("| %s | %d | %.3f | %.3f | %.3f | %d | %.3f | %.3f | %.3f |\n",
-			r.Name, t.Queries, t.P10, t.NDCG10, t.MRR10, p.Queries, p.P10, p.NDCG10, p.MRR10)
+		f := func(v float64) string { return strconv.FormatFloat(v, 'f', *places, 64) }
+		fmt.Printf("| %s | %d | %s | %s | %s | %d | %s | %s | %s |\n",
+			r.Name, t.Queries, f(t.P10), f(t.NDCG10), f(t.MRR10), p.Queries, f(p.P10), f(p.NDCG10), f(p.MRR10))
 	}
 }
 
