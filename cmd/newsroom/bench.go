@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"slices"
 	"strconv"
@@ -26,12 +25,13 @@ import (
 	"newsroom.dev/platform/auth"
 	"newsroom.dev/platform/benchtext"
 	"newsroom.dev/platform/events"
+	"newsroom.dev/services/linking"
 )
 
 func init() {
 	register("bench", spec{
 		"articles": true, "writers": true, "rate": true, "nats": true, "tokens": true,
-		"flagged": true, "out": true, "timeout": true, "clusters": true, "nats-ca": true,
+		"flagged": true, "out": true, "timeout": true, "warmup": true, "clusters": true, "seed": true, "nats-ca": true,
 	}, bench)
 }
 
@@ -40,17 +40,25 @@ func init() {
 // what review clears, and it waits until every article is published with
 // its related box. Actions go over gRPC; progress is observed from the
 // events themselves on NATS, so each step is timed where it happens.
+//
+// The articles are stories of a benchtext.Archive (seed --seed), in its
+// order: the --warmup first ones untimed, then the timed ones, so stories
+// about one event arrive close together, as in a newsroom. Which ones
+// carry a claim for review (--flagged, a share) follows from the seed too.
 func bench(a *args, out io.Writer) error {
-	const u = "bench --tokens FILE --nats URL [--nats-ca FILE] [--articles N] [--writers W] [--rate R] [--flagged F] [--out FILE]"
+	const u = "bench --tokens FILE --nats URL [--nats-ca FILE] [--articles N] [--writers W] [--rate R] [--flagged F] [--warmup N] [--seed S] [--out FILE]"
 	n, _ := strconv.Atoi(a.str("articles", "", "1000"))
 	writers, _ := strconv.Atoi(a.str("writers", "", "16"))
 	rate, _ := strconv.ParseFloat(a.str("rate", "", "0"), 64)
 	flagged, _ := strconv.ParseFloat(a.str("flagged", "", "0.1"), 64)
-	clusters, _ := strconv.Atoi(a.str("clusters", "", "20"))
+	// --clusters is the warm-up's name before session 5 (one story of
+	// each cluster of the old generator); scripts may still pass it.
+	warmup, _ := strconv.Atoi(a.str("warmup", "", a.str("clusters", "", "20")))
+	seed, _ := strconv.ParseUint(a.str("seed", "", "1"), 10, 64)
 	timeout, err := time.ParseDuration(a.str("timeout", "", "10m"))
 	natsURL := a.str("nats", "NEWSROOM_NATS_URL", "")
 	tokFile := a.str("tokens", "", "")
-	if n <= 0 || writers <= 0 || err != nil || natsURL == "" || tokFile == "" || clusters <= 0 {
+	if n <= 0 || writers <= 0 || err != nil || natsURL == "" || tokFile == "" || warmup < 0 {
 		return usageError(u)
 	}
 	toks := map[string]string{}
@@ -80,7 +88,8 @@ func bench(a *args, out io.Writer) error {
 		draft: draftingv1.NewDraftingServiceClient(conn), review: reviewv1.NewReviewServiceClient(rconn),
 		pub:    publishingv1.NewPublishingServiceClient(pconn),
 		writer: as("writer"), reviewer: as("reviewer"), publisher: as("publisher"),
-		track: map[string]*benchArticle{}, clusters: clusters, out: out,
+		track: map[string]*benchArticle{}, warmup: warmup, out: out,
+		text: benchtext.New(warmup+n, seed),
 	}
 	// A NATS server with TLS (the compose cluster) is checked against
 	// --nats-ca, else the CA of the gRPC services; a user and password go
@@ -104,11 +113,11 @@ func bench(a *args, out io.Writer) error {
 		return err
 	}
 
-	// Warm-up, untimed: one story per cluster, so every timed story has an
-	// earlier one of its own cluster for its related box.
-	fmt.Fprintf(out, "bench: warming up with %d stories\n", clusters)
-	warm := make([]string, 0, clusters)
-	for i := range clusters {
+	// Warm-up, untimed: the archive's first stories, so the first timed
+	// ones do not land in an empty index.
+	fmt.Fprintf(out, "bench: warming up with %d stories\n", warmup)
+	warm := make([]string, 0, warmup)
+	for i := range warmup {
 		id, err := b2.createSubmit(ctx, i, false)
 		if err != nil {
 			return fmt.Errorf("warm-up: %w", err)
@@ -129,7 +138,7 @@ func bench(a *args, out io.Writer) error {
 	for range writers {
 		wg.Go(func() {
 			for i := range jobs {
-				id, err := b2.createSubmit(ctx, i%clusters, rand.Float64() < flagged)
+				id, err := b2.createSubmit(ctx, warmup+i, b2.text.Flagged(warmup+i, flagged))
 				if err != nil {
 					firstErr.CompareAndSwap(nil, err)
 					continue
@@ -193,13 +202,13 @@ type benchRun struct {
 	review                      reviewv1.ReviewServiceClient
 	pub                         publishingv1.PublishingServiceClient
 	writer, reviewer, publisher grpc.CallOption
-	clusters                    int
+	warmup                      int
+	text                        *benchtext.Archive
 	out                         io.Writer
 	start                       time.Time
 
 	mu    sync.Mutex
 	track map[string]*benchArticle
-	seq   atomic.Int64
 
 	counts struct{ created, published, related atomic.Int64 }
 }
@@ -215,8 +224,9 @@ func (b *benchRun) set(id string, f func(*benchArticle)) {
 	f(t)
 }
 
-func (b *benchRun) createSubmit(ctx context.Context, cluster int, flag bool) (string, error) {
-	art := benchtext.Article(cluster, int(b.seq.Add(1)), flag)
+// createSubmit writes story i of the archive and submits it.
+func (b *benchRun) createSubmit(ctx context.Context, i int, flag bool) (string, error) {
+	art := b.text.Article(i, flag)
 	t0 := time.Now()
 	resp, err := b.draft.CreateArticle(ctx, &draftingv1.CreateArticleRequest{Article: art}, b.writer)
 	if err != nil {
@@ -245,10 +255,15 @@ func (b *benchRun) watch(ctx context.Context, js jetstream.JetStream) error {
 			go b.publisherBot(ctx, publish)
 		}
 	}
+	// An article has its related box once linking stored it, in
+	// linking-related: a story with no related story gets an empty box
+	// and no RelatedUpdated (nothing changes on its page), so the event
+	// stream would never show it. A box is written, then its event
+	// published, so the write is also the earlier of the two.
 	subjects := map[string][]string{
-		events.StreamReview:     {events.ArticleFlagged, events.ArticleCleared},
-		events.StreamPublishing: {events.ArticlePublished},
-		events.StreamLinking:    {events.RelatedUpdated},
+		events.StreamReview:           {events.ArticleFlagged, events.ArticleCleared},
+		events.StreamPublishing:       {events.ArticlePublished},
+		"KV_" + linking.BucketRelated: {boxSubject + ">"},
 	}
 	for stream, subs := range subjects {
 		s, err := js.Stream(ctx, stream)
@@ -256,15 +271,25 @@ func (b *benchRun) watch(ctx context.Context, js jetstream.JetStream) error {
 			return fmt.Errorf("stream %s (is newsroom running?): %w", stream, err)
 		}
 		// Headers only: the event's id (Nats-Msg-Id) starts with its
-		// article's, so the bench need not receive nor decode the bodies
-		// (whole articles, most of them), which cost the server and the
-		// bench CPU on the two cores the pipeline runs on.
+		// article's, and a box's subject ends with it, so the bench need
+		// not receive nor decode the bodies (whole articles, most of
+		// them), which cost the server and the bench CPU on the two cores
+		// the pipeline runs on.
 		cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: subs, DeliverPolicy: jetstream.DeliverNewPolicy, HeadersOnly: true})
 		if err != nil {
 			return err
 		}
 		_, err = cons.Consume(func(m jetstream.Msg) {
 			now := time.Now()
+			if box, ok := strings.CutPrefix(m.Subject(), boxSubject); ok {
+				b.set(box, func(a *benchArticle) {
+					if a.related.IsZero() {
+						a.related = now
+						b.counts.related.Add(1)
+					}
+				})
+				return
+			}
 			id := eventArticle(m.Headers().Get(jetstream.MsgIDHeader))
 			if id == "" {
 				return
@@ -279,13 +304,6 @@ func (b *benchRun) watch(ctx context.Context, js jetstream.JetStream) error {
 			case events.ArticlePublished:
 				b.set(id, func(a *benchArticle) { a.published = now })
 				b.counts.published.Add(1)
-			case events.RelatedUpdated:
-				b.set(id, func(a *benchArticle) {
-					if a.related.IsZero() {
-						a.related = now
-						b.counts.related.Add(1)
-					}
-				})
 			}
 		})
 		if err != nil {
@@ -294,6 +312,10 @@ func (b *benchRun) watch(ctx context.Context, js jetstream.JetStream) error {
 	}
 	return nil
 }
+
+// boxSubject is the subject prefix of the boxes in linking-related; the
+// rest is the article id.
+const boxSubject = "$KV." + linking.BucketRelated + "."
 
 // eventArticle is the article an event id (events.ID:
 // <article>/<revision>/<kind>[/<n>]) is about; "" if it is not one.
@@ -405,7 +427,7 @@ func (b *benchRun) progress(n int) func() {
 			case <-t.C:
 				el := time.Since(b.start).Seconds()
 				p := b.counts.published.Load()
-				fmt.Fprintf(b.out, "\r  submitted %d/%d  published %d  related %d  %.0f articles/s   ", b.counts.created.Load()-int64(b.clusters), n, p, b.counts.related.Load(), float64(p)/el)
+				fmt.Fprintf(b.out, "\r  submitted %d/%d  published %d  related %d  %.0f articles/s   ", b.counts.created.Load()-int64(b.warmup), n, p, b.counts.related.Load(), float64(p)/el)
 			}
 		}
 	}()

@@ -1,68 +1,59 @@
-// Package benchtext generates the articles `newsroom bench` writes, so
-// that the services' own benchmarks (linking's BenchmarkPublished) run on
-// the very stories the pipeline bench sends, not on a copy that drifts.
+// Package benchtext generates synthetic news: the articles `newsroom
+// bench` writes, the stories linking's BenchmarkPublished publishes and
+// the archive of linking's speed benchmark (services/linking/internal/
+// synth wraps Archive), so that every benchmark runs on one generator,
+// not on copies that drift.
 //
-// A story belongs to one of Clusters topic clusters: a third of its words
-// are its cluster's, the rest common filler, so stories of one cluster
-// are related and those of different clusters are not.
+// The text is made to behave like a newsroom's for the services that
+// read it (linking's search above all): a Zipfian vocabulary, a few
+// hundred topics, stories in clusters of a few about one event (its own
+// words, people, place and organisation), near-duplicates. See Archive.
 package benchtext
 
 import (
-	"fmt"
 	"math/rand/v2"
-	"strings"
 
 	articlev1 "newsroom.dev/gen/newsroom/article/v1"
 )
 
-// topics are the clusters' words; the first three make the headline.
-var topics = [...][]string{
-	{"council", "budget", "transport", "buses", "lanes", "spending", "mayor"},
-	{"hospital", "nurses", "waiting", "patients", "health", "ward", "staff"},
-	{"school", "teachers", "exams", "pupils", "curriculum", "classrooms", "education"},
-	{"harbour", "shipping", "containers", "port", "cranes", "dockworkers", "cargo"},
-	{"football", "league", "striker", "goal", "season", "coach", "stadium"},
-	{"housing", "rents", "tenants", "landlords", "flats", "planning", "construction"},
-	{"river", "flooding", "rainfall", "defences", "residents", "evacuation", "water"},
-	{"airport", "runway", "flights", "passengers", "terminal", "airline", "noise"},
-	{"library", "books", "readers", "archive", "funding", "volunteers", "branch"},
-	{"energy", "prices", "households", "bills", "suppliers", "heating", "winter"},
-}
-
-var filler = strings.Fields("the said on a of and to in for with that it was at by from after as new city year week officials plan local people")
-
-// Clusters is how many topic clusters there are (cluster numbers wrap).
-const Clusters = len(topics)
-
-// Article is the text of the seq-th story of cluster: headline, dek,
-// summary, body, tags, desk and byline, the same for the same arguments.
-// A flagged story ends with an unverified claim ("reportedly"), which
-// review flags for the desk.
-func Article(cluster, seq int, flagged bool) *articlev1.Article {
-	topic := topics[cluster%len(topics)]
-	r := rand.New(rand.NewPCG(uint64(seq), uint64(cluster)))
-	words := func(n int) string {
-		w := make([]string, n)
-		for i := range w {
-			if r.IntN(3) == 0 {
-				w[i] = topic[r.IntN(len(topic))]
-			} else {
-				w[i] = filler[r.IntN(len(filler))]
-			}
-		}
-		return strings.Join(w, " ")
-	}
-	body := words(120) + ".\n\n" + words(100) + "."
+// Article is story i of a as an article to write: headline, dek, summary
+// (the lede), body, tags, desk and byline, the same for the same
+// arguments. A flagged story ends with an unverified claim
+// ("reportedly"), which review flags for the desk.
+func (a *Archive) Article(i int, flagged bool) *articlev1.Article {
+	s := a.Story(i)
+	body := s.Body
 	if flagged {
-		body += "\n\nThe plan was reportedly " + words(8) + "."
+		c := &a.clusters[s.Cluster]
+		body += "\n\n" + a.people[c.people[0]] + " was reportedly in " + a.places[c.place] + " that week."
 	}
 	return &articlev1.Article{
-		Headline: fmt.Sprintf("%s %s story %d on %s", strings.ToUpper(topic[0][:1])+topic[0][1:], topic[1], seq, topic[2]),
-		Dek:      words(15) + ".",
-		Summary:  words(25) + ".",
+		Headline: s.Headline,
+		Dek:      s.Dek,
+		Summary:  lede(s.Body),
 		Desk:     "bench",
 		Byline:   "Bench Writer",
-		Tags:     []string{topic[0], topic[1]},
+		Tags:     s.Tags,
 		Body:     body,
 	}
+}
+
+// Flagged reports whether story i is one of the share (0 to 1) of stories
+// that carry an unverified claim: a pure function of the archive's seed
+// and i, so a run flags the same stories every time.
+func (a *Archive) Flagged(i int, share float64) bool {
+	return rand.New(rand.NewPCG(a.Seed^flagSalt, uint64(i))).Float64() < share
+}
+
+// flagSalt keeps Flagged's stream apart from the stories' own.
+const flagSalt = 0x6a09e667f3bcc908
+
+// lede is the first sentence of body.
+func lede(body string) string {
+	for i := 0; i+1 < len(body); i++ {
+		if body[i] == '.' && body[i+1] == ' ' {
+			return body[:i+1]
+		}
+	}
+	return body
 }

@@ -16,9 +16,11 @@ import (
 )
 
 // BenchmarkPublished is linking's share of the pipeline benchmark
-// (`newsroom bench`): stories of ten topics, written as the bench writes
-// them, published as fast as they go, so that they queue as they do when
-// linking falls behind, and handled 16 at a time on an embedded
+// (`newsroom bench`): the bench's stories (benchtext's archive, seed 1, in
+// its order: clusters of a few stories about one event, a few hundred
+// topics), written as the bench writes them, published as fast as they
+// go, so that they queue as they do when linking falls behind, and
+// handled 16 at a time on an embedded
 // JetStream. It reports the CPU of the whole process (linking, the
 // server, the client) and the JetStream writes per story handled: box
 // events and linking-related writes.
@@ -26,15 +28,16 @@ import (
 //	go test ./services/linking -run '^$' -bench Published -benchtime 1000x -count 3
 func BenchmarkPublished(b *testing.B) {
 	e := start(b, "", 1)
-	// One story per topic first, as the bench warms up.
-	for i := range benchtext.Clusters {
-		e.handled(e.publish(benchStory(i, i), 0))
+	text := benchtext.New(benchWarmup+b.N, 1)
+	// The archive's first stories first, as the bench warms up.
+	for i := range benchWarmup {
+		e.handled(e.publish(benchStory(text, i), 0))
 	}
 	rel0, box0 := lastSeq(e, events.StreamLinking), lastSeq(e, "KV_"+BucketRelated)
 	cpu0 := cpuTime()
 	b.ResetTimer()
 	for i := range b.N {
-		a := benchStory(benchtext.Clusters+i, i%benchtext.Clusters)
+		a := benchStory(text, benchWarmup+i)
 		ev := &publishingv1.ArticlePublished{
 			Meta: &articlev1.EventMeta{
 				Id: events.ID(a.GetId(), 1, "published", "1"), ArticleId: a.GetId(), Revision: 1, Actor: "pat", Time: a.GetPublishedAt(),
@@ -81,10 +84,14 @@ func lastSeq(e *env, stream string) uint64 {
 	return info.State.LastSeq
 }
 
-// benchStory is the seq-th story of topic cluster as `newsroom bench`
-// writes it, published seq seconds after t0.
-func benchStory(seq, cluster int) *articlev1.Article {
-	a := benchtext.Article(cluster, seq, false)
+// benchWarmup is how many stories `newsroom bench` writes before it times
+// (its --warmup).
+const benchWarmup = 20
+
+// benchStory is story seq of text as `newsroom bench` writes it, published
+// seq seconds after t0.
+func benchStory(text *benchtext.Archive, seq int) *articlev1.Article {
+	a := text.Article(seq, false)
 	a.Id = fmt.Sprintf("bench-%05d", seq)
 	a.Revision = 1
 	a.Status = articlev1.Status_STATUS_PUBLISHED

@@ -17,7 +17,7 @@ func TestStoriesAreDeterministicAndClustered(t *testing.T) {
 	if n := len(strings.Fields(d.Body)); n < 60 || d.Headline == "" || d.ID != "s0000010" || d.PublishedAt.IsZero() {
 		t.Fatalf("story = %+v (%d words)", d, n)
 	}
-	if len(a.clusters) < 200 || len(a.clusters) > 1000 {
-		t.Fatalf("%d clusters for 2000 stories", len(a.clusters))
+	if c := a.Clusters(); c < 200 || c > 1000 {
+		t.Fatalf("%d clusters for 2000 stories", c)
 	}
 }
