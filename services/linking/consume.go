@@ -35,7 +35,15 @@ func (s *Service) handle(ctx context.Context, m jetstream.Msg) error {
 
 // onPublished indexes a story that went live and computes its box. The
 // boxes that already show it are recomputed too: a republished revision
-// may carry a new headline or url.
+// may carry a new headline or url, or text that ranks differently.
+//
+// Not after a story's first publication (see firstLive): a box can show
+// it only if it was computed after it was indexed, from this very
+// revision, so recomputing it would find the story as the box shows it.
+// Those boxes are the later stories handled alongside it (linking handles
+// many at once), whose own computation already took it in; recomputing
+// them cost a search each, and a write for nothing but score drift (see
+// refresh).
 func (s *Service) onPublished(ctx context.Context, data []byte) error {
 	var ev publishingv1.ArticlePublished
 	if err := proto.Unmarshal(data, &ev); err != nil {
@@ -61,12 +69,23 @@ func (s *Service) onPublished(ctx context.Context, data []byte) error {
 	if err := s.refreshBox(ctx, r.ID, false, first, nil); err != nil {
 		return err
 	}
+	if firstLive(first, r.Publication) {
+		return s.forward(ctx, r.ID)
+	}
 	for _, other := range s.links.showing(r.ID) {
 		if err := s.refresh(ctx, other, false); err != nil {
 			return err
 		}
 	}
 	return s.forward(ctx, r.ID)
+}
+
+// firstLive reports a story's first publication ever: putDoc created its
+// record (first) and publishing counts it as its first publication. A
+// story taken down and published again is created anew in linking-docs
+// but counts a later publication.
+func firstLive(first bool, publication int32) bool {
+	return first && publication <= 1
 }
 
 // onUnpublished forgets a story that was taken down and recomputes every

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	articlev1 "newsroom.dev/gen/newsroom/article/v1"
 	linkingv1 "newsroom.dev/gen/newsroom/linking/v1"
+	publishingv1 "newsroom.dev/gen/newsroom/publishing/v1"
 	"newsroom.dev/platform/events"
 	"newsroom.dev/platform/natsx"
 	"newsroom.dev/platform/testutil"
@@ -341,4 +342,48 @@ func kvRevision(t *testing.T, e *env, bucket, key string) uint64 {
 		t.Fatal(err)
 	}
 	return en.Revision()
+}
+
+// A story's first publication does not recompute the boxes that show it
+// (only boxes computed after it was indexed can), a later publication
+// does. The box showing fire1 is planted by hand, before fire1 is
+// published, so that a recomputation would show: it puts fire1's real
+// headline in.
+func TestFirstPublicationLeavesBoxesShowingIt(t *testing.T) {
+	e := start(t, "", 1)
+	svc := e.svcs[0]
+	e.handled(e.publish(fire2, 0))
+	planted := &articlev1.RelatedStory{ArticleId: "fire1", Headline: "planted", Url: fire1.GetPublicUrl(), PublishedAt: fire1.GetPublishedAt()}
+	if _, err := svc.related.Update(e.ctx, "fire2", func(cur *linkingv1.RelatedUpdated, _ bool) (*linkingv1.RelatedUpdated, []natsx.Event, error) {
+		cur.Related = []*articlev1.RelatedStory{planted}
+		return cur, nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, wait, "links to learn fire2's box", func() bool { return slices.Contains(svc.links.showing("fire1"), "fire2") })
+	headline := func() string {
+		for _, r := range e.related("fire2", 0) {
+			if r.GetArticleId() == "fire1" {
+				return r.GetHeadline()
+			}
+		}
+		return ""
+	}
+
+	e.handled(e.publish(fire1, 0))
+	if h := headline(); h != "planted" {
+		t.Fatalf("fire1's first publication recomputed fire2's box: fire1 shows as %q", h)
+	}
+
+	again := proto.Clone(fire1).(*articlev1.Article)
+	ev := &publishingv1.ArticlePublished{
+		Meta: &articlev1.EventMeta{
+			Id: events.ID("fire1", 1, "published", "2"), ArticleId: "fire1", Revision: 1, Actor: "pat", Time: again.GetPublishedAt(),
+		},
+		Article: again, Publication: 2,
+	}
+	e.handled(e.inject(events.ArticlePublished, ev.Meta.Id, ev))
+	if h := headline(); h != fire1.GetHeadline() {
+		t.Fatalf("fire1's second publication left fire2's box showing it as %q", h)
+	}
 }
