@@ -136,9 +136,20 @@ func (s *Service) cleared(ctx context.Context, id string, a *articlev1.Article) 
 // superseded records a drafting or review event that may end the cleared
 // revision's readiness. The record is created if need be, so a clear that
 // arrives later for an older revision is recognised as stale.
+//
+// The submission of an article's first revision almost always finds no
+// record: it is offered as new without reading the bucket
+// (natsx.Store.Create), a write the bucket refuses if the record exists
+// after all (a resubmission, a redelivery, an event handled by another
+// replica), which is then decided again on the record as read. It saves a
+// read an article.
 func (s *Service) superseded(ctx context.Context, id string, ev superseding) error {
 	dropped := false
-	_, err := s.pubs.Update(ctx, id, func(cur *publishingv1.Publication, exists bool) (*publishingv1.Publication, []natsx.Event, error) {
+	update := s.pubs.Update
+	if ev.revision <= 1 && !ev.withdrawn {
+		update = s.pubs.Create
+	}
+	_, err := update(ctx, id, func(cur *publishingv1.Publication, exists bool) (*publishingv1.Publication, []natsx.Event, error) {
 		cur.ArticleId = id
 		upgrade(cur)
 		changed, unscheduled := applySuperseded(cur, ev)

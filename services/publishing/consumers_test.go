@@ -10,8 +10,10 @@ import (
 	"google.golang.org/grpc/codes"
 
 	articlev1 "newsroom.dev/gen/newsroom/article/v1"
+	publishingv1 "newsroom.dev/gen/newsroom/publishing/v1"
 	reviewv1 "newsroom.dev/gen/newsroom/review/v1"
 	"newsroom.dev/platform/events"
+	"newsroom.dev/platform/natsx"
 	"newsroom.dev/platform/testutil"
 )
 
@@ -268,5 +270,37 @@ func TestBoxChangesLeaveThePublication(t *testing.T) {
 	h2 := start(t, dir, keys, h.clk)
 	if _, page := h2.fetch("/articles/bx/council-passes-budget"); !strings.Contains(page, "BOX-AFTER") {
 		t.Fatal("after a restart the page lost the box")
+	}
+}
+
+// A first revision's submission that finds its record already stored by
+// another writer (here: another Store on the bucket, as another replica
+// would have written it; this service has no copy of it) changes nothing
+// it should not: the submission is offered as new, the bucket refuses
+// it, and it is decided again on the stored record, whose clear stands.
+func TestFirstSubmissionFindsARecordWrittenElsewhere(t *testing.T) {
+	h := start(t, "", nil, nil)
+	ctx := context.Background()
+	other, err := natsx.NewStore(ctx, h.nats.JS, BucketPublications, 1, func() *publishingv1.Publication { return &publishingv1.Publication{} }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := article("e1", 1)
+	if _, err := other.Update(ctx, "e1", func(cur *publishingv1.Publication, _ bool) (*publishingv1.Publication, []natsx.Event, error) {
+		cur.ArticleId = "e1"
+		applyCleared(cur, a)
+		return cur, nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h.drafting(events.ArticleSubmitted, a)
+	h.drainDrafting("m-e1")
+	if p := h.get("e1"); p.GetStatus() != ready || p.GetCleared().GetRevision() != 1 || p.GetSeenRevision() != 1 {
+		t.Fatalf("after the submission: %v", p)
+	}
+	h.drafting(events.ArticleSubmitted, article("f1", 1))
+	testutil.Eventually(t, 10*time.Second, "a new article's submission to be recorded", func() bool { return h.get("f1") != nil })
+	if p := h.get("f1"); p.GetStatus() != unspecified || p.GetSeenRevision() != 1 {
+		t.Fatalf("a new article's submission: %v", p)
 	}
 }
