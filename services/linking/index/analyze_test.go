@@ -129,27 +129,7 @@ func TestAddAllMatchesAdd(t *testing.T) {
 		docs[i] = Doc{ID: fmt.Sprintf("d%d", id), Headline: words[r.IntN(len(words))] + " " + words[r.IntN(len(words))],
 			Body: b.String(), Tags: []string{words[r.IntN(len(words))]}, PublishedAt: at(i)}
 	}
-	one := New()
-	for _, d := range docs {
-		one.Add(d)
-	}
-	all := New()
-	all.AddAll(len(docs), func(i int) Doc { return docs[i] }, 2)
-	if !slices.Equal(one.terms.arena, all.terms.arena) || !slices.Equal(one.feats.arena, all.feats.arena) || !slices.Equal(one.keys.arena, all.keys.arena) {
-		t.Fatal("terms, features or keys differ")
-	}
-	if len(one.post) != len(all.post) {
-		t.Fatalf("%d posting lists, want %d", len(all.post), len(one.post))
-	}
-	for i := range one.post {
-		a, b := &one.post[i], &all.post[i]
-		if !slices.Equal(a.data, b.data) || !slices.Equal(a.skips, b.skips) || a.n != b.n || a.last != b.last || a.maxTF != b.maxTF || a.minLen != b.minLen {
-			t.Fatalf("posting list of %q differs", one.terms.str(uint32(i)))
-		}
-	}
-	if !slices.Equal(one.dSim, all.dSim) || !slices.Equal(one.dLen, all.dLen) || !slices.Equal(one.featA, all.featA) || !slices.Equal(one.dead, all.dead) || !slices.Equal(one.featDF, all.featDF) {
-		t.Fatal("per-story data differs")
-	}
+	one, all := bulkMatchesOneByOne(t, docs)
 	if st := one.Stats(); st.Stories > 5600 {
 		t.Fatalf("nothing replaced: %+v", st)
 	}
@@ -160,6 +140,37 @@ func TestAddAllMatchesAdd(t *testing.T) {
 	if sOne != sAll {
 		t.Fatalf("stats %+v, want %+v", sAll, sOne)
 	}
+}
+
+// bulkMatchesOneByOne indexes docs one by one and with AddAll, checks
+// that both hold the same terms, features, ids, postings, fingerprints,
+// lengths, dates, headlines, URLs and deaths, and returns both.
+func bulkMatchesOneByOne(t *testing.T, docs []Doc) (one, all *Index) {
+	t.Helper()
+	one = New()
+	for _, d := range docs {
+		one.Add(d)
+	}
+	all = New()
+	all.AddAll(len(docs), func(i int) Doc { return docs[i] }, 2)
+	if !slices.Equal(one.terms.arena, all.terms.arena) || !slices.Equal(one.feats.arena, all.feats.arena) || !slices.Equal(one.keys.arena, all.keys.arena) {
+		t.Fatal("terms, features or ids differ")
+	}
+	if len(one.post) != len(all.post) {
+		t.Fatalf("%d posting lists, want %d", len(all.post), len(one.post))
+	}
+	for i := range one.post {
+		a, b := &one.post[i], &all.post[i]
+		if !slices.Equal(a.data, b.data) || !slices.Equal(a.skips, b.skips) || a.n != b.n || a.last != b.last || a.maxTF != b.maxTF || a.minLen != b.minLen {
+			t.Fatalf("posting list of %q differs", one.terms.str(uint32(i)))
+		}
+	}
+	if !slices.Equal(one.dSim, all.dSim) || !slices.Equal(one.dLen, all.dLen) || !slices.Equal(one.dPub, all.dPub) ||
+		!slices.Equal(one.featA, all.featA) || !slices.Equal(one.featDF, all.featDF) || !slices.Equal(one.meta, all.meta) ||
+		!slices.Equal(one.dead, all.dead) || !slices.Equal(one.keyDoc, all.keyDoc) {
+		t.Fatal("per-story data differs")
+	}
+	return one, all
 }
 
 // TestPostingBatchSortIsStableByTerm checks the radix sort of the bulk

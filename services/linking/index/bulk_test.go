@@ -65,26 +65,7 @@ func TestAddAllManyBatches(t *testing.T) {
 		docs[i] = Doc{ID: fmt.Sprintf("story-%d", i%23_000), Headline: words[r.IntN(len(words))] + " " + words[r.IntN(len(words))] + fmt.Sprint(i%97),
 			URL: fmt.Sprintf("https://example.org/%d", i), Body: b.String(), Tags: []string{words[r.IntN(len(words))]}, PublishedAt: at(i)}
 	}
-	one := New()
-	for _, d := range docs {
-		one.Add(d)
-	}
-	all := New()
-	all.AddAll(len(docs), func(i int) Doc { return docs[i] }, 2)
-	if !slices.Equal(one.terms.arena, all.terms.arena) || !slices.Equal(one.feats.arena, all.feats.arena) || !slices.Equal(one.keys.arena, all.keys.arena) {
-		t.Fatal("terms, features or ids differ")
-	}
-	for i := range one.post {
-		a, b := &one.post[i], &all.post[i]
-		if !slices.Equal(a.data, b.data) || a.n != b.n || a.maxTF != b.maxTF || a.minLen != b.minLen {
-			t.Fatalf("posting list of %q differs", one.terms.str(uint32(i)))
-		}
-	}
-	if !slices.Equal(one.dSim, all.dSim) || !slices.Equal(one.dLen, all.dLen) || !slices.Equal(one.dPub, all.dPub) ||
-		!slices.Equal(one.featA, all.featA) || !slices.Equal(one.featDF, all.featDF) || !slices.Equal(one.meta, all.meta) ||
-		!slices.Equal(one.dead, all.dead) || !slices.Equal(one.keyDoc, all.keyDoc) {
-		t.Fatal("per-story data differs")
-	}
+	one, all := bulkMatchesOneByOne(t, docs)
 	for _, id := range []string{"story-0", "story-999", "story-22999"} {
 		a, _ := one.Get(id)
 		b, _ := all.Get(id)
