@@ -25,6 +25,16 @@ const (
 // machine overruns, and the replica would replay the buckets instead.
 const snapshotReadTimeout = 10 * time.Minute
 
+// snapshotChunk is the size of the chunks a snapshot object is written
+// in. The object store publishes an object's chunks asynchronously, up to
+// 4,000 unacknowledged at once, while the server queues at most 128 MB of
+// a stream's incoming messages (nats-server's stream ingest limit) and
+// refuses the rest with 429 "too many requests". With the default 128 KB
+// chunks a 700 MB index (1M stories) overran the queue whenever the disk
+// was slower than the client, and the snapshot was never written; 16 KB
+// chunks keep what can be in flight at 64 MB.
+const snapshotChunk = 16 << 10
+
 // Metadata of a snapshot.
 const (
 	metaDocsRevision    = "docs-revision"
@@ -153,6 +163,7 @@ func (s *Service) writeIndex(ctx context.Context) error {
 	_, err = s.snaps.Put(ctx, jetstream.ObjectMeta{
 		Name:     snapshotObject,
 		Metadata: map[string]string{metaDocsRevision: strconv.FormatUint(rev, 10), metaStories: strconv.Itoa(x.Len())},
+		Opts:     &jetstream.ObjectMetaOptions{ChunkSize: snapshotChunk},
 	}, f)
 	if err != nil {
 		return err
@@ -183,6 +194,7 @@ func (s *Service) writeLinks(ctx context.Context) error {
 	_, err = s.snaps.Put(ctx, jetstream.ObjectMeta{
 		Name:     linksObject,
 		Metadata: map[string]string{metaRelatedRevision: strconv.FormatUint(rev, 10)},
+		Opts:     &jetstream.ObjectMetaOptions{ChunkSize: snapshotChunk},
 	}, f)
 	if err != nil {
 		return err
