@@ -52,7 +52,7 @@ type Index struct {
 	meta  []byte
 	featA []uint32
 	sigT  []uint32
-	sigF  []uint8 // frequency (to 127) | sigName
+	sigF  []uint8 // frequency (to 63) | sigLede | sigName
 
 	live         int
 	totalLen     uint64 // of live stories
@@ -271,6 +271,9 @@ func (x *Index) placeAt(p *Prepared, seq uint64, key uint32) (uint32, bool) {
 		if p.name != nil && p.name[i] {
 			f |= sigName
 		}
+		if p.lede != nil && p.lede[i] {
+			f |= sigLede
+		}
 		x.sigF = append(x.sigF, f)
 	}
 
@@ -399,10 +402,13 @@ func (x *Index) features(doc uint32) (ents, tags []uint32) {
 	return ents, tags
 }
 
-// A signature term's byte in sigF: its frequency (capped), and whether
-// it is a word of one of the story's named entities.
+// A signature term's byte in sigF: its frequency (capped at 63: a
+// signature's frequencies rarely reach it, and Reuters ranks the same
+// capped at 63 or 127), whether it is in the body's lede, and whether it
+// is a word of one of the story's named entities.
 const (
-	sigTF   = 0x7f
+	sigTF   = 0x3f
+	sigLede = 0x40
 	sigName = 0x80
 )
 

@@ -750,7 +750,7 @@ func (x *Index) neighbours(q *query, cs []cand) {
 	var idf idfMemo
 	for i := range cs {
 		start := len(buf)
-		buf = x.appendDocVec(buf, cs[i].doc, r.NeighbourNameWeight, &idf)
+		buf = x.appendDocVec(buf, cs[i].doc, r.NeighbourNameWeight, r.NeighbourLedeWeight, &idf)
 		vs = append(vs, buf[start:len(buf):len(buf)])
 	}
 	nb.vs, nb.buf = vs, buf

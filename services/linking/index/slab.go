@@ -19,6 +19,7 @@ type slab struct {
 	u16s  []uint16
 	u32s  []uint32
 	i32s  []int32
+	bools []bool
 	bytes []byte
 	preps []Prepared
 	// pool, if not nil, gives the chunks (recycled ones when it has
@@ -39,6 +40,7 @@ type slabChunks struct {
 	u16s  [][]uint16
 	u32s  [][]uint32
 	i32s  [][]int32
+	bools [][]bool
 	bytes [][]byte
 	preps [][]Prepared
 }
@@ -79,7 +81,7 @@ func (p *slabPool) give(u *slabChunks) {
 	defer p.mu.Unlock()
 	f := &p.free
 	f.strs, f.u64s, f.u16s = append(f.strs, u.strs...), append(f.u64s, u.u64s...), append(f.u16s, u.u16s...)
-	f.u32s, f.i32s = append(f.u32s, u.u32s...), append(f.i32s, u.i32s...)
+	f.u32s, f.i32s, f.bools = append(f.u32s, u.u32s...), append(f.i32s, u.i32s...), append(f.bools, u.bools...)
 	f.bytes, f.preps = append(f.bytes, u.bytes...), append(f.preps, u.preps...)
 	*u = slabChunks{}
 }
@@ -149,6 +151,13 @@ func (s *slab) int32s(n int) []int32 {
 		return make([]int32, n)
 	}
 	return carve(s, &s.i32s, n, slabChunk, func(c *slabChunks) *[][]int32 { return &c.i32s })
+}
+
+func (s *slab) boolSlice(n int) []bool {
+	if s == nil {
+		return make([]bool, n)
+	}
+	return carve(s, &s.bools, n, slabChunk, func(c *slabChunks) *[][]bool { return &c.bools })
 }
 
 // byteSlice returns n bytes to fill (a lower-case copy, a name).

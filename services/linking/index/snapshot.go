@@ -11,7 +11,9 @@ import (
 // snapshotMagic starts a snapshot; its last byte is the format version
 // (2: signature bytes carry a name bit; 3: common news words are no
 // terms and numbers fill signatures last, so a format 2 snapshot's terms
-// and signatures are not what this version would index: it is rebuilt).
+// and signatures are not what this version would index: it is rebuilt;
+// and the body's lede counts twice, its signature terms carry a lede
+// bit, and the configuration holds the lede's words and weight).
 var snapshotMagic = [8]byte{'N', 'R', 'L', 'I', 'D', 'X', 0, 3}
 
 // ErrSnapshotFormat is returned for a snapshot this version cannot read.
@@ -32,7 +34,7 @@ func (x *Index) WriteSnapshot(w io.Writer) error {
 	if c.Stem {
 		stem = 1
 	}
-	e.u32s([]uint32{uint32(c.HeadlineWeight), uint32(c.DekWeight), uint32(c.SummaryWeight), uint32(c.BodyWeight), uint32(c.TagWeight), stem, uint32(c.SignatureTerms)})
+	e.u32s([]uint32{uint32(c.HeadlineWeight), uint32(c.DekWeight), uint32(c.SummaryWeight), uint32(c.BodyWeight), uint32(c.TagWeight), stem, uint32(c.SignatureTerms), uint32(c.LedeWords), uint32(c.LedeWeight)})
 	for _, in := range []*interner{&x.terms, &x.feats, &x.keys} {
 		e.bytes(in.arena)
 		e.u32s(in.ends)
@@ -92,10 +94,10 @@ func ReadSnapshot(r io.Reader) (*Index, error) {
 		return nil, ErrSnapshotFormat
 	}
 	c := d.u32s()
-	if d.err != nil || len(c) != 7 {
+	if d.err != nil || len(c) != 9 {
 		return nil, ErrSnapshotFormat
 	}
-	x := NewWith(Config{HeadlineWeight: int(c[0]), DekWeight: int(c[1]), SummaryWeight: int(c[2]), BodyWeight: int(c[3]), TagWeight: int(c[4]), Stem: c[5] == 1, SignatureTerms: int(c[6])})
+	x := NewWith(Config{HeadlineWeight: int(c[0]), DekWeight: int(c[1]), SummaryWeight: int(c[2]), BodyWeight: int(c[3]), TagWeight: int(c[4]), Stem: c[5] == 1, SignatureTerms: int(c[6]), LedeWords: int(c[7]), LedeWeight: int(c[8])})
 	for _, in := range []*interner{&x.terms, &x.feats, &x.keys} {
 		in.arena = d.bytes()
 		in.ends = d.u32s()

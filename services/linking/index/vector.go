@@ -59,9 +59,12 @@ var logTF = func() (t [sigTF + 1]float64) {
 // at half weight in the query: P@10 0.728 with names counting in full
 // here, 0.731 at 0.1; docs/benchmarks.md).
 //
+// Lede terms count ledeW times (if positive): the signature's terms that
+// are in the story's first sentence are what it is about.
+//
 // idf remembers the idfs met (the vectors of one query's candidates
 // share most of their terms).
-func (x *Index) appendDocVec(buf vec, d uint32, nameW float64, idf *idfMemo) vec {
+func (x *Index) appendDocVec(buf vec, d uint32, nameW, ledeW float64, idf *idfMemo) vec {
 	tids, tfs := x.signature(d)
 	start := len(buf)
 	sum := 0.0
@@ -73,6 +76,9 @@ func (x *Index) appendDocVec(buf vec, d uint32, nameW float64, idf *idfMemo) vec
 		w := logTF[tf] * math.Sqrt(math.Sqrt(idf.of(x, max(x.df(tid), 1))))
 		if tfs[i]&sigName != 0 && nameW > 0 {
 			w *= nameW
+		}
+		if tfs[i]&sigLede != 0 && ledeW > 0 {
+			w *= ledeW
 		}
 		buf = append(buf, vterm{tid, w})
 		sum += w * w

@@ -4,7 +4,7 @@
 // rules: the candidate shares a topic with the query, and, stricter, it
 // shares a topic and a place. See docs/benchmarks.md for the protocol.
 //
-//	go run ./services/linking/cmd/relatedeval [-data DIR] [-split TEST|TRAIN] [-ablate] [-places 4]
+//	go run ./services/linking/cmd/relatedeval [-data DIR] [-split TEST|TRAIN] [-ablate] [-places 4] [-every N] [-only NAME]
 package main
 
 import (
@@ -24,6 +24,11 @@ func main() {
 	split := flag.String("split", "TEST", "ModApte split whose stories are the queries (TRAIN to tune)")
 	ablate := flag.Bool("ablate", false, "also run the full ranking without each of its parts")
 	places := flag.Int("places", 3, "decimal places of the figures (4 to tell changes of a few thousandths apart)")
+	every := flag.Int("every", 1, "run every nth query only (a quicker TRAIN run while tuning)")
+	only := flag.String("only", "", "run only the ranking of this name")
+	ledeWords := flag.Int("lede-words", -1, "the lede's words (Config.LedeWords; -1: the default)")
+	ledeWeight := flag.Int("lede-weight", -1, "what a lede word adds (Config.LedeWeight; -1: the default)")
+	ledeNeigh := flag.Float64("lede-neighbours", -1, "the full ranking's NeighbourLedeWeight (-1: Full's)")
 	flag.Parse()
 	start := time.Now()
 	stories, err := reuters.Load(*data)
@@ -35,22 +40,64 @@ func main() {
 		fmt.Fprintln(os.Stderr, "relatedeval:", err)
 		os.Exit(1)
 	}
-	b := reuters.NewBench(stories, index.DefaultConfig())
+	cfg := index.DefaultConfig()
+	if *ledeWords >= 0 {
+		cfg.LedeWords = *ledeWords
+	}
+	if *ledeWeight >= 0 {
+		cfg.LedeWeight = *ledeWeight
+	}
+	if *ledeNeigh >= 0 {
+		index.Full.NeighbourLedeWeight = *ledeNeigh
+	}
+	b := reuters.NewBench(stories, cfg)
 	queries := b.Queries(*split)
+	if *every > 1 {
+		var sub []reuters.Story
+		for i := 0; i < len(queries); i += *every {
+			sub = append(sub, queries[i])
+		}
+		queries = sub
+	}
 	fmt.Printf("Reuters-21578 from %s: %d stories, %d indexed (with a body), %d %s queries; loaded and indexed in %v\n\n",
 		*data, len(stories), b.Index.Len(), len(queries), *split, time.Since(start).Round(time.Millisecond))
-	rankings := []index.Ranking{index.BM25Baseline, index.Full}
+	// The baseline is plain BM25 MoreLikeThis over the plain analysis
+	// (index.BaselineConfig: no lede), so every gain shows beside it.
+	var plain *reuters.Bench
+	plainBench := func() *reuters.Bench {
+		if plain == nil {
+			plain = reuters.NewBench(stories, index.BaselineConfig())
+		}
+		return plain
+	}
+	type row struct {
+		r     index.Ranking
+		plain bool // measured over the plain analysis
+	}
+	rows := []row{{index.BM25Baseline, true}, {index.Full, false}}
 	if *ablate {
-		rankings = append(rankings, ablations()...)
+		for _, r := range ablations() {
+			rows = append(rows, row{r, false})
+		}
+		noLede := index.Full
+		noLede.Name, noLede.NeighbourLedeWeight = "full − lede", 0
+		rows = append(rows, row{noLede, true})
 	}
 	fmt.Println("| ranking | queries | P@10 | nDCG@10 | MRR@10 | queries (topic+place) | P@10 | nDCG@10 | MRR@10 |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|")
-	for _, r := range rankings {
-		res := b.Run(queries, r)
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', *places, 64) }
+	for _, w := range rows {
+		if *only != "" && w.r.Name != *only {
+			continue
+		}
+		on := b
+		if w.plain {
+			on = plainBench()
+		}
+		res := on.Run(queries, w.r)
 		t, p := res.Topic, res.TopicPlace
-		f := func(v float64) string { return strconv.FormatFloat(v, 'f', *places, 64) }
 		fmt.Printf("| %s | %d | %s | %s | %s | %d | %s | %s | %s |\n",
-			r.Name, t.Queries, f(t.P10), f(t.NDCG10), f(t.MRR10), p.Queries, f(p.P10), f(p.NDCG10), f(p.MRR10))
+			w.r.Name, t.Queries, f(t.P10), f(t.NDCG10), f(t.MRR10), p.Queries, f(p.P10), f(p.NDCG10), f(p.MRR10))
 	}
 }
 

@@ -28,12 +28,12 @@ func TestQuality(t *testing.T) {
 		t.Fatalf("%d TEST queries, want ModApte's 3019", len(queries))
 	}
 	full := b.Run(queries, index.Full)
-	base := b.Run(queries, index.BM25Baseline)
+	base := NewBench(stories, index.BaselineConfig()).Run(queries, index.BM25Baseline)
 	t.Logf("P@10 / nDCG@10 / MRR@10: full %.3f / %.3f / %.3f, baseline %.3f / %.3f / %.3f",
 		full.Topic.P10, full.Topic.NDCG10, full.Topic.MRR10, base.Topic.P10, base.Topic.NDCG10, base.Topic.MRR10)
-	// Tuned on TRAIN, the full ranking reached 0.798 on TEST (baseline
+	// Tuned on TRAIN, the full ranking reached 0.802 on TEST (baseline
 	// 0.629); the floor leaves room for small changes to the analysis.
-	if full.Topic.P10 < 0.786 || full.Topic.P10 < base.Topic.P10+0.12 {
+	if full.Topic.P10 < 0.788 || full.Topic.P10 < base.Topic.P10+0.12 {
 		t.Errorf("full ranking P@10 %.3f (baseline %.3f): below what it reached when tuned", full.Topic.P10, base.Topic.P10)
 	}
 	if full.TopicPlace.P10 <= base.TopicPlace.P10 {
