@@ -171,7 +171,8 @@ func (s *Service) compute(d index.Doc, box []*articlev1.RelatedStory, c *linking
 // because the box has room.
 const relativeFloor = 0.2
 
-// relevant drops hits scoring below relativeFloor of the best one.
+// relevant drops hits scoring below relativeFloor of the best one, in
+// place (hits are the caller's, fresh from Search).
 func relevant(hits []index.Hit) []index.Hit {
 	if len(hits) == 0 {
 		return hits
@@ -180,7 +181,7 @@ func relevant(hits []index.Hit) []index.Hit {
 	for _, h := range hits {
 		best = max(best, h.Score)
 	}
-	kept := hits[:0:0]
+	kept := hits[:0]
 	for _, h := range hits {
 		if h.Score >= relativeFloor*best {
 			kept = append(kept, h)

@@ -42,7 +42,8 @@ func TestSortVec(t *testing.T) {
 
 // TestQueryBufSameQuery: a query built in a reused queryBuf, after
 // others, is the query built afresh, and scores a story, whose term
-// frequencies the buffer remembers, to the bit as it does.
+// frequencies the buffer remembers (or, for the lists it is the last
+// of, reads from their last postings), to the bit as it does.
 func TestQueryBufSameQuery(t *testing.T) {
 	x := labelledIndex(t)
 	r := x.ranking(nil)
@@ -59,6 +60,32 @@ func TestQueryBufSameQuery(t *testing.T) {
 				if s, want := x.scoreOneBuf(got, scored, b), x.scoreOne(want, scored); math.Float64bits(s) != math.Float64bits(want) {
 					t.Fatalf("doc %d scores doc %d %v through the buffer, %v afresh", doc, scored, s, want)
 				}
+			}
+		}
+	}
+}
+
+// TestSortByScore: the order sortByScore gives a query's terms is the
+// general sort's, best score first and then by term, short (insertion
+// sort) or long, ties included.
+func TestSortByScore(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 1, 2, 5, 40, 64, 65, 200} {
+		ts := make([]qterm, n)
+		for i, tid := range r.Perm(n * 3)[:n] {
+			ts[i] = qterm{tid: uint32(tid), score: float64(r.IntN(8)) * 0.37}
+		}
+		want := slices.Clone(ts)
+		slices.SortFunc(want, func(a, b qterm) int {
+			if c := cmp.Compare(b.score, a.score); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.tid, b.tid)
+		})
+		order := sortByScore(ts, make([]termKey, n))
+		for i, o := range order {
+			if ts[o.i] != want[i] {
+				t.Fatalf("n=%d: term %d is %+v, want %+v", n, i, ts[o.i], want[i])
 			}
 		}
 	}

@@ -134,7 +134,15 @@ var sortedMax = 1 << 16
 // sorted merge prefetches: a few documents, about the time a miss takes.
 const prefetchAhead = 6
 
-type mergeBufs struct{ a, b []uint64 }
+// mergeBufs is what a merger keeps from query to query: the sorted
+// merge's entries, and the room for a document's lists and frequencies
+// and the heap, which grew afresh for every query.
+type mergeBufs struct {
+	a, b    []uint64
+	at, pos []int
+	tfs     []uint16
+	heap    []int
+}
 
 var mergePool = sync.Pool{New: func() any { return new(mergeBufs) }}
 
@@ -143,6 +151,7 @@ var mergePool = sync.Pool{New: func() any { return new(mergeBufs) }}
 // they are).
 func (m *merger) init(cs []scan, ess int, bufs *mergeBufs) {
 	m.cs = cs
+	m.at, m.pos, m.tfs, m.h = bufs.at[:0], bufs.pos[:0], bufs.tfs[:0], bufs.heap[:0]
 	total, last := 0, uint32(0)
 	for i := ess; i < len(cs); i++ {
 		total += int(cs[i].l.n)
@@ -164,6 +173,11 @@ func (m *merger) init(cs []scan, ess int, bufs *mergeBufs) {
 	tmp = tmp[:len(e)]
 	m.ents = sortHigh(e, tmp, last)
 	bufs.a, bufs.b = e, tmp // kept for the next query
+}
+
+// keep gives bufs the room the merge grew, for the next query.
+func (m *merger) keep(bufs *mergeBufs) {
+	bufs.at, bufs.pos, bufs.tfs, bufs.heap = m.at, m.pos, m.tfs, m.h
 }
 
 // reset makes the lists from ess on the essential ones.

@@ -24,7 +24,14 @@ type plist struct {
 	last  uint32 // last document appended
 	// Bounds for the term's BM25 upper bound: the largest term frequency
 	// and the shortest story in the list (kept until compaction).
-	maxTF  uint16
+	maxTF uint16
+	// lastTF is the frequency of the last document appended, 0 if not
+	// known (a list loaded from a snapshot, which does not store it):
+	// Backlinks scores the story just indexed, the last document of
+	// each of its lists, against fifty queries, and finding its
+	// frequency by decoding the list's last block was most of that
+	// scoring. (It fits in the struct's padding.)
+	lastTF uint16
 	minLen uint32
 }
 
@@ -67,6 +74,7 @@ func (l *plist) add(doc uint32, tf uint16, length uint32) {
 		l.minLen = length
 	}
 	l.last = doc
+	l.lastTF = tf
 	l.n++
 }
 
@@ -205,6 +213,9 @@ func (c *cursor) seek(target uint32) {
 func (l *plist) tfOf(doc uint32) uint16 {
 	if l.n == 0 || doc > l.last {
 		return 0
+	}
+	if doc == l.last && l.lastTF != 0 {
+		return l.lastTF
 	}
 	lo, hi := 0, l.blocks()-1
 	for lo < hi {

@@ -75,7 +75,9 @@ func (x *Index) Search(q Query) []Hit {
 		}
 		qq = x.queryOfPrepared(p, &r, skip)
 	case indexed:
-		qq = x.queryOf(self, &r)
+		b := getQueryBuf()
+		defer queryBufs.Put(b)
+		qq = x.queryOfBuf(self, &r, b)
 	default:
 		return nil
 	}
@@ -190,29 +192,62 @@ func (x *Index) queryOfBuf(doc uint32, r *Ranking, b *queryBuf) *query {
 // built while the read lock is held (the number of live stories does not
 // change), so it is computed once per frequency; and Backlinks scores one
 // story against all those queries, whose terms are mostly the same, so
-// the story's frequency of each term is looked up once. A nil queryBuf
-// allocates and computes as usual.
+// the story's frequency of each term is looked up once. Search and
+// Backlinks take theirs from queryBufs, so a query's terms are not
+// allocated afresh. A nil queryBuf allocates and computes as usual.
 type queryBuf struct {
 	q          query
 	all, cands []qterm
 	tfs        []uint16
 	name       []bool
 	ents, tags []feat
+	keys       []termKey
 	idf        idfMemo
 	tf         map[uint32]uint16 // the scored document's, by term (rawOneBuf)
 }
 
+// order returns room for the order of n terms (see sortByScore).
+func (b *queryBuf) order(n int) []termKey {
+	if b == nil {
+		return make([]termKey, n)
+	}
+	if cap(b.keys) < n {
+		b.keys = make([]termKey, n)
+	}
+	return b.keys[:n]
+}
+
+// queryBufs holds queryBufs between searches: a query's terms, built
+// afresh, were the most memory a search allocated.
+var queryBufs = sync.Pool{New: func() any { return new(queryBuf) }}
+
+// getQueryBuf returns a queryBuf from queryBufs, remembering nothing of
+// its last use (the idfs of another read lock, the frequencies of
+// another document); it goes back with queryBufs.Put once the query it
+// built is no longer used.
+func getQueryBuf() *queryBuf {
+	b := queryBufs.Get().(*queryBuf)
+	clear(b.idf[:])
+	clear(b.tf)
+	return b
+}
+
 // tfOf is the frequency of term tid in document d, remembered.
 func (b *queryBuf) tfOf(x *Index, tid, d uint32) uint16 {
-	if b == nil {
-		return x.post[tid].tfOf(d)
+	l := &x.post[tid] // in the cache: selectTerms has just read it
+	// The list's last document (the story just published, mostly: the
+	// lists of the stories indexed since do not have them all) or one
+	// past it costs no decoding (plist.lastTF): remembering it would
+	// cost more than looking it up.
+	if b == nil || d >= l.last && (d > l.last || l.lastTF != 0) {
+		return l.tfOf(d)
 	}
 	tf, ok := b.tf[tid]
 	if !ok {
 		if b.tf == nil {
 			b.tf = make(map[uint32]uint16)
 		}
-		tf = x.post[tid].tfOf(d)
+		tf = l.tfOf(d)
 		b.tf[tid] = tf
 	}
 	return tf
@@ -379,15 +414,18 @@ func (x *Index) selectTerms(q *query, tids []uint32, tfs []uint16, name []bool, 
 		tf := float64(tfs[i])
 		all = append(all, qterm{tid: tid, qtf: tf, idf: idf, score: tf * idf, shared: others >= r.MinShared, name: name[i]})
 	}
-	sortByScore(all)
-	if len(all) == 0 || all[0].score <= 0 {
+	order := sortByScore(all, b.order(len(all)))
+	if len(all) == 0 || all[order[0].i].score <= 0 {
 		return
 	}
-	top := all[0].score
+	top := all[order[0].i].score
 	selfNorm := r.K1 * (1 - r.B + r.B*float64(selfLen)/q.avg)
 	cands := b.terms(true, r.QueryTerms)
-	for i := range all {
-		c := all[i]
+	for i, o := range order {
+		if i >= r.QueryTerms && len(cands) == r.QueryTerms {
+			break // nothing left to add to the score or the terms
+		}
+		c := all[o.i]
 		c.w = r.Weight.of(c.idf, c.score/top)
 		c.pw = c.w
 		if r.QueryTF > 0 {
@@ -406,35 +444,49 @@ func (x *Index) selectTerms(q *query, tids []uint32, tfs []uint16, name []bool, 
 	q.terms = cands
 }
 
-// sortByScore sorts a query's terms best first: by score, then by term
-// id (each term is there once, so the order is total and any sort gives
-// it). A story's signature, forty terms, is sorted for every query built
-// from it, fifty a Backlinks query: an insertion sort whose comparison
-// is inlined takes a fraction of the general sort's time, spent mostly
-// calling its comparison function; a long list of terms (a query from a
-// story's text) takes the general sort.
-func sortByScore(ts []qterm) {
-	before := func(a, b *qterm) bool { return a.score > b.score || a.score == b.score && a.tid < b.tid }
-	if len(ts) > 64 {
-		slices.SortFunc(ts, func(a, b qterm) int {
+// sortByScore returns the order of a query's terms, best first: by
+// score, then by term id (each term is there once, so the order is total
+// and any sort gives it), in keys (room for len(ts)). A story's
+// signature, forty terms, is ordered for every query built from it,
+// fifty a Backlinks query: an insertion sort whose comparison is inlined
+// takes a fraction of the general sort's time, spent mostly calling its
+// comparison function, and it moves keys of a third of a term's size; a
+// long list of terms (a query from a story's text) takes the general
+// sort.
+func sortByScore(ts []qterm, keys []termKey) []termKey {
+	keys = keys[:len(ts)]
+	for i := range ts {
+		keys[i] = termKey{score: ts[i].score, tid: ts[i].tid, i: uint32(i)}
+	}
+	if len(keys) > 64 {
+		slices.SortFunc(keys, func(a, b termKey) int {
 			if c := cmp.Compare(b.score, a.score); c != 0 {
 				return c
 			}
 			return cmp.Compare(a.tid, b.tid)
 		})
-		return
+		return keys
 	}
-	for i := 1; i < len(ts); i++ {
-		if !before(&ts[i], &ts[i-1]) {
+	before := func(a, b *termKey) bool { return a.score > b.score || a.score == b.score && a.tid < b.tid }
+	for i := 1; i < len(keys); i++ {
+		if !before(&keys[i], &keys[i-1]) {
 			continue
 		}
-		t := ts[i]
+		t := keys[i]
 		j := i
-		for ; j > 0 && before(&t, &ts[j-1]); j-- {
-			ts[j] = ts[j-1]
+		for ; j > 0 && before(&t, &keys[j-1]); j-- {
+			keys[j] = keys[j-1]
 		}
-		ts[j] = t
+		keys[j] = t
 	}
+	return keys
+}
+
+// termKey is what sortByScore orders a query's term ts[i] by.
+type termKey struct {
+	score float64
+	tid   uint32
+	i     uint32
 }
 
 // minMaxDF keeps MaxDF from dropping the words of a small archive, where
@@ -529,7 +581,14 @@ type cand struct {
 	key   float64 // what the final order is by: score, plus the neighbours' say
 }
 
-var scanPool = sync.Pool{New: func() any { return new([]scan) }}
+// candScratch is the scratch space of candidates, reused from query to
+// query: a query's lists and their bounds.
+type candScratch struct {
+	cs              []scan
+	prefix, minNorm []float64
+}
+
+var scanPool = sync.Pool{New: func() any { return new(candScratch) }}
 
 // candidates returns the pool best documents by BM25 (times the recency
 // decay, if the ranking has one), in no order. It is MaxScore (Turtle and
@@ -543,12 +602,13 @@ func (x *Index) candidates(q *query, f *filter, pool int) []cand {
 		return nil
 	}
 	r := q.r
-	cp := scanPool.Get().(*[]scan)
-	defer scanPool.Put(cp)
-	if cap(*cp) < len(q.terms) {
-		*cp = make([]scan, len(q.terms))
+	sc := scanPool.Get().(*candScratch)
+	defer scanPool.Put(sc)
+	if cap(sc.cs) < len(q.terms) {
+		n := len(q.terms)
+		sc.cs, sc.prefix, sc.minNorm = make([]scan, n), make([]float64, n), make([]float64, n)
 	}
-	cs := (*cp)[:len(q.terms)]
+	cs := sc.cs[:len(q.terms)]
 	for i, t := range q.terms {
 		c := &cs[i]
 		l := &x.post[t.tid]
@@ -580,7 +640,7 @@ func (x *Index) candidates(q *query, f *filter, pool int) []cand {
 	if forced == len(cs) {
 		forced = 0 // all common: nothing would be found
 	}
-	prefix := make([]float64, len(cs))
+	prefix := sc.prefix[:len(cs)]
 	sum := 0.0
 	for i := range cs {
 		sum += cs[i].ub
@@ -590,11 +650,11 @@ func (x *Index) candidates(q *query, f *filter, pool int) []cand {
 	k1, b, avg := r.K1, r.B, q.avg
 	// minNorm is BM25's length normalisation for each list's shortest
 	// story: with the frequency at hand, it bounds what the list can add.
-	minNorm := make([]float64, len(cs))
+	minNorm := sc.minNorm[:len(cs)]
 	for i := range cs {
 		minNorm[i] = k1 * (1 - b + b*float64(cs[i].l.minLen)/avg)
 	}
-	h := candHeap{}
+	h := make(candHeap, 0, pool+1)
 	theta := math.Inf(-1)
 	ess := forced
 	// The essential lists are merged (merger: sorted, or through a heap
@@ -605,6 +665,7 @@ func (x *Index) candidates(q *query, f *filter, pool int) []cand {
 	defer mergePool.Put(bufs)
 	m := merger{dPub: x.dPub, dLen: x.dLen}
 	m.init(cs, ess, bufs)
+	defer m.keep(bufs)
 	for {
 		d, ok := m.next()
 		if !ok {
@@ -891,7 +952,8 @@ func (x *Index) rawOne(q *query, d uint32) float64 {
 // term looked up, for the next query scoring d (b must score no other
 // document): Backlinks scores one story against the queries of stories
 // on its subject, which share most of their terms, and finding a term in
-// a posting list means decoding a block of it.
+// a posting list means decoding a block of it (but for a list's last
+// document: see queryBuf.tfOf).
 func (x *Index) rawOneBuf(q *query, d uint32, b *queryBuf) float64 {
 	r := q.r
 	norm := r.K1 * (1 - r.B + r.B*float64(x.dLen[d])/q.avg)
@@ -918,7 +980,9 @@ func (x *Index) Backlinks(id string, m int, r *Ranking) []Hit {
 	if !ok || m <= 0 {
 		return nil
 	}
-	q := x.queryOf(doc, &rk)
+	qb := getQueryBuf()
+	defer queryBufs.Put(qb)
+	q := x.queryOfBuf(doc, &rk, qb)
 	f := filter{self: int64(doc), before: math.MaxInt64}
 	cs := x.candidates(q, &f, max(m, rk.Pool))
 	for i := range cs {
@@ -926,7 +990,8 @@ func (x *Index) Backlinks(id string, m int, r *Ranking) []Hit {
 	}
 	slices.SortFunc(cs, func(a, b cand) int { return cmp.Compare(b.score, a.score) })
 	cs = cs[:min(m, len(cs))]
-	b := new(queryBuf)
+	b := getQueryBuf()
+	defer queryBufs.Put(b)
 	// Each candidate's query is built from its signature and its terms'
 	// document frequencies, as the neighbours' vectors are.
 	x.prefetchVecs(cs)

@@ -93,6 +93,13 @@ func TestTfOfMatchesCursor(t *testing.T) {
 			if got := l.tfOf(d); got != want[d] {
 				t.Fatalf("trial %d: tfOf(%d) = %d, want %d", trial, d, got, want[d])
 			}
+			// A list loaded from a snapshot does not know its last
+			// frequency: the look-up decodes it.
+			loaded := l
+			loaded.lastTF = 0
+			if got := loaded.tfOf(d); got != want[d] {
+				t.Fatalf("trial %d: tfOf(%d) = %d without the last frequency, want %d", trial, d, got, want[d])
+			}
 		}
 	}
 }
