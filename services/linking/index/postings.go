@@ -99,16 +99,7 @@ func (l *plist) firstBlockFrom(from, n int, target uint32) int {
 		lo += step
 		step *= 2
 	}
-	hi := min(lo, n-1)
-	lo = max(from, lo-step/2)
-	for lo < hi {
-		m := (lo + hi) / 2
-		if l.blockLast(m) < target {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
+	lo = l.blockAtLeast(max(from, lo-step/2), min(lo, n-1), target)
 	if lo >= n || l.blockLast(lo) < target {
 		return n
 	}
@@ -217,15 +208,7 @@ func (l *plist) tfOf(doc uint32) uint16 {
 	if doc == l.last && l.lastTF != 0 {
 		return l.lastTF
 	}
-	lo, hi := 0, l.blocks()-1
-	for lo < hi {
-		m := (lo + hi) / 2
-		if l.blockLast(m) < doc {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
+	lo := l.blockAtLeast(0, l.blocks()-1, doc)
 	off, d := 0, uint32(0)
 	if lo > 0 {
 		off, d = int(l.skips[lo-1].off), l.skips[lo-1].last
@@ -266,4 +249,19 @@ func (l *plist) tfOf(doc uint32) uint16 {
 		}
 	}
 	return 0
+}
+
+// blockAtLeast is the first block in [lo, hi] whose last document is at
+// least target, or hi if none is (a binary search: the blocks' last
+// documents ascend).
+func (l *plist) blockAtLeast(lo, hi int, target uint32) int {
+	for lo < hi {
+		m := (lo + hi) / 2
+		if l.blockLast(m) < target {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
 }
