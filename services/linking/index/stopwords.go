@@ -87,6 +87,14 @@ var commonWords = wordSet(`
 	november december
 	told added according`)
 
+// FunctionWord reports whether the lower-case word w is one of the
+// function words (stopWords), for the bare baseline index
+// (internal/simpleindex), which drops the same list and no more.
+func FunctionWord(w string) bool {
+	_, ok := stopWords[w]
+	return ok
+}
+
 func wordSet(words string) map[string]struct{} {
 	m := map[string]struct{}{}
 	for _, w := range strings.Fields(words) {
