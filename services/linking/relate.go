@@ -32,8 +32,9 @@ import (
 // store a box computed from it. A box left as it is costs no read. Force
 // also stores an unchanged box, without an event.
 //
-// A refresh for a forward link (include) rewrites a stored box only if an
-// included story enters it. Recomputing the box may reorder or swap its
+// A refresh for a forward link (include) of a stored box ranks only what
+// the box shows and include (see compute), and rewrites the box only if
+// an included story enters it. Recomputing the box may reorder or swap its
 // older stories, as scores drift with the archive, but that drift is no
 // reason of its own to rewrite a box: every rewrite costs a write, a
 // RelatedUpdated event and publishing's copy of the box, and the next
@@ -87,7 +88,7 @@ func (s *Service) refreshBox(ctx context.Context, id string, force, first bool, 
 			changed bool
 		)
 		for {
-			list = s.compute(d, cur.GetRelated(), c, include)
+			list = s.compute(d, cur.GetRelated(), c, include, exists && len(include) > 0 && !force)
 			changed = !exists || !same(cur.GetRelated(), list)
 			if !force && (!changed || exists && len(include) > 0 && !showsAny(list, include)) {
 				if exists {
@@ -143,7 +144,19 @@ func (s *Service) refreshBox(ctx context.Context, id string, force, first bool, 
 // compute is the box of story d, which now shows box, under curation c:
 // the pinned stories first, then the ranking's best, never an excluded
 // one, cfg.Related stories in all (more only if more are pinned).
-func (s *Service) compute(d index.Doc, box []*articlev1.RelatedStory, c *linkingv1.Curation, include []string) []*articlev1.RelatedStory {
+//
+// With offer, the box is only asked whether include enter it: the
+// candidates are what it shows and include, ranked afresh, not the
+// archive again. The archive was searched when the box was last computed
+// for a reason of its own, and a new story can push out only what the
+// box shows; searching the whole archive again for each box a story is
+// offered to (about four a story) was most of linking's searching. What
+// differs from a full search is drift alone (an older story the
+// archive's growth has since moved into or out of the box's pool), which
+// is no reason to rewrite a box (see refresh), and the order of the
+// box's stories, ranked among themselves rather than among the archive's
+// best.
+func (s *Service) compute(d index.Doc, box []*articlev1.RelatedStory, c *linkingv1.Curation, include []string, offer bool) []*articlev1.RelatedStory {
 	var out []*articlev1.RelatedStory
 	for _, p := range c.GetPinned() {
 		pd, ok := s.index().Get(p)
@@ -161,7 +174,11 @@ func (s *Service) compute(d index.Doc, box []*articlev1.RelatedStory, c *linking
 	}
 	allow := append(storyIDs(box), include...)
 	exclude := append(slices.Clone(c.GetExcluded()), c.GetPinned()...)
-	hits := s.index().Search(index.Query{ID: d.ID, K: k, Before: d.PublishedAt, Allow: allow, Exclude: exclude})
+	q := index.Query{ID: d.ID, K: k, Before: d.PublishedAt, Allow: allow, Exclude: exclude}
+	if offer {
+		q.Only = allow
+	}
+	hits := s.index().Search(q)
 	return append(out, stories(relevant(hits))...)
 }
 

@@ -41,7 +41,7 @@ func TestForwardLinkThatDoesNotEnterLeavesTheBox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if has(s.compute(d, drifted, c, []string{"cook1"}), "cook1") {
+	if has(s.compute(d, drifted, c, []string{"cook1"}, true), "cook1") {
 		t.Fatal("the recipe would enter fire3's box; the test needs a story that does not")
 	}
 	rev := kvRevision(t, e, BucketRelated, "fire3")
@@ -173,7 +173,7 @@ func TestCatchUpSkipsAFullBoxTheStoryCannotBeat(t *testing.T) {
 		t.Fatalf("fire4's box rewritten (revision %d → %d), want it left alone", rev, got)
 	}
 	d, _ := s.index().Get("fire4")
-	if !has(s.compute(d, high, &linkingv1.Curation{}, nil), "line") {
+	if !has(s.compute(d, high, &linkingv1.Curation{}, nil, false), "line") {
 		t.Fatal("the ranking would not put the line story in fire4's box; the test needs a story that it would")
 	}
 	if err := s.refresh(e.ctx, "fire4", false); err != nil {
@@ -181,5 +181,48 @@ func TestCatchUpSkipsAFullBoxTheStoryCannotBeat(t *testing.T) {
 	}
 	if got := e.related("fire4", 0); !has(got, "line") {
 		t.Fatalf("fire4's box after a refresh = %v, want the line story in it", ids(got))
+	}
+}
+
+// A forward link offers the new story to a box: the box's stories and
+// the new one are ranked, not the archive again. Here fire3's stored box
+// lacks fire1 (as if the archive's growth had moved it out); a new fire
+// story offered to the box enters it beside what it shows, and fire1
+// stays out until the box is refreshed for a reason of its own, which
+// searches the archive.
+func TestForwardLinkRanksTheBoxAndTheNewStory(t *testing.T) {
+	e := start(t, "", 1)
+	for _, a := range []*articlev1.Article{fire1, match1, fire2, fire3} {
+		e.handled(e.publish(a, 0))
+	}
+	s := e.svcs[0]
+	stored := e.related("fire3", 0)
+	if !has(stored, "fire1") || !has(stored, "fire2") {
+		t.Fatalf("fire3's box = %v, want fire1 and fire2 in it", ids(stored))
+	}
+	without := slices.DeleteFunc(slices.Clone(stored), func(r *articlev1.RelatedStory) bool { return r.GetArticleId() == "fire1" })
+	if _, err := s.related.Update(e.ctx, "fire3", func(cur *linkingv1.RelatedUpdated, _ bool) (*linkingv1.RelatedUpdated, []natsx.Event, error) {
+		return &linkingv1.RelatedUpdated{Meta: cur.GetMeta(), Related: without}, nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// fire4 is published later than fire3; the offer is what its
+	// forward links make (fire3's box, include fire4).
+	fire4 := story("fire4", 4, "Wildfire in the hills fully contained, evacuations lifted",
+		"Firefighters fully contained the wildfire in the hills and lifted the evacuations.", "wildfire")
+	e.handled(e.publish(fire4, 0))
+	if err := s.refresh(e.ctx, "fire3", false, "fire4"); err != nil {
+		t.Fatal(err)
+	}
+	got := e.related("fire3", 0)
+	if !has(got, "fire4") || has(got, "fire1") || !has(got, "fire2") {
+		t.Fatalf("fire3's box after the offer = %v, want fire4 and fire2 in it and not fire1", ids(got))
+	}
+	// A refresh of the box itself searches the archive: fire1 is back.
+	if err := s.refresh(e.ctx, "fire3", true); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.related("fire3", 0); !has(got, "fire1") || !has(got, "fire4") {
+		t.Fatalf("fire3's box after a refresh = %v, want fire1 and fire4 in it", ids(got))
 	}
 }

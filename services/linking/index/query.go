@@ -27,6 +27,12 @@ type Query struct {
 	Allow []string
 	// Exclude are never candidates.
 	Exclude []string
+	// Only, if not nil, are the only candidates, whenever published
+	// (Before does not apply to them; Exclude does): a box checked for
+	// one new story ranks what it shows and that story, not the archive
+	// again. A candidate that shares no query term with the story is
+	// dropped, as the archive's search would never find it.
+	Only []string
 	// Ranking, if set, replaces the index's.
 	Ranking *Ranking
 }
@@ -91,12 +97,42 @@ func (x *Index) Search(q Query) []Hit {
 	if r.reranks() {
 		pool = max(q.K+8, r.Pool)
 	}
-	top := x.rerank(qq, x.candidates(qq, &f, pool), q.K)
+	var only []uint32
+	if q.Only != nil {
+		only = x.docNums(q.Only)
+	}
+	find := func(qq *query) []cand {
+		if q.Only != nil {
+			return x.scoreOnly(qq, &f, only)
+		}
+		return x.candidates(qq, &f, pool)
+	}
+	top := x.rerank(qq, find(qq), q.K)
 	if r.Feedback > 0 && len(top) > 0 {
 		qq = x.expand(qq, top[:min(r.Feedback, len(top))])
-		top = x.rerank(qq, x.candidates(qq, &f, pool), q.K)
+		top = x.rerank(qq, find(qq), q.K)
 	}
 	return x.hits(top)
+}
+
+// scoreOnly is candidates for Query.Only: the documents docs that are
+// live, not the story and not excluded, each with its BM25 score, those
+// that share no query term dropped.
+func (x *Index) scoreOnly(q *query, f *filter, docs []uint32) []cand {
+	docs = slices.Compact(docs) // sorted by docNums
+	cs := make([]cand, 0, len(docs))
+	for _, d := range docs {
+		if x.isDead(d) || int64(d) == f.self {
+			continue
+		}
+		if _, out := slices.BinarySearch(f.exclude, d); out {
+			continue
+		}
+		if raw := x.rawOne(q, d); raw > 0 {
+			cs = append(cs, cand{doc: d, raw: raw, s1: raw})
+		}
+	}
+	return cs
 }
 
 func (x *Index) ranking(r *Ranking) Ranking {
