@@ -2,6 +2,7 @@ package linking
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -55,7 +56,22 @@ func (s *Service) onPublished(ctx context.Context, data []byte) error {
 	}
 	r := recordOf(a, ev.GetMeta())
 	r.Publication = ev.GetPublication()
-	kvRev, ok, first, err := s.putDoc(ctx, r)
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return natsx.Permanent(fmt.Errorf("linking: encode %s: %w", r.ID, err))
+	}
+	// Index it as soon as it is stored rather than wait for the watch:
+	// the next event may well need it. It is prepared first, and offered
+	// to the watch, which may see the stored story before the put below
+	// (see applyDocs).
+	x := s.index()
+	f := &inflightDoc{x: x, raw: raw, p: x.Prepare(r.doc())}
+	s.inflight.Store(r.ID, f)
+	kvRev, ok, first, err := s.putDoc(ctx, r, raw)
+	if err == nil && ok {
+		x.PutPrepared(f.p, kvRev)
+	}
+	s.inflight.CompareAndDelete(r.ID, f)
 	if err != nil {
 		return err
 	}
@@ -63,9 +79,6 @@ func (s *Service) onPublished(ctx context.Context, data []byte) error {
 		s.log.Debug("ignoring published event of an older revision", "article", r.ID, "revision", r.Revision)
 		return nil
 	}
-	// Index it now rather than wait for the watch: the next event may
-	// well need it.
-	s.index().Put(r.doc(), kvRev)
 	if err := s.refreshBox(ctx, r.ID, false, first, nil); err != nil {
 		return err
 	}

@@ -18,11 +18,9 @@ import (
 // holds a later revision of the story (a late or redelivered event); it
 // rewrites nothing if the bucket holds exactly r. first reports that the
 // bucket had never held the story: its first publication.
-func (s *Service) putDoc(ctx context.Context, r record) (kvRev uint64, ok, first bool, err error) {
-	raw, err := json.Marshal(r)
-	if err != nil {
-		return 0, false, false, err
-	}
+//
+// raw is r as JSON, as stored.
+func (s *Service) putDoc(ctx context.Context, r record, raw []byte) (kvRev uint64, ok, first bool, err error) {
 	// Most events are a story's first publication: create it without
 	// reading first, and fall back to reading and comparing if the bucket
 	// holds the story already (a republication, a redelivered event).
@@ -153,6 +151,16 @@ func (s *Service) applyDocs(ctx context.Context, es []jetstream.KeyValueEntry) {
 				if e.Revision() <= x.Seq(e.Key()) {
 					continue
 				}
+				// Or it is about to: the watch often delivers the entry
+				// between the handler's write and its put. Its prepared
+				// story is put here instead, or refused as stale here if
+				// the handler puts it first.
+				if f, ok := s.inflight.Load(e.Key()); ok {
+					if f := f.(*inflightDoc); f.x == x && bytes.Equal(f.raw, e.Value()) {
+						prepared[i] = f.p
+						continue
+					}
+				}
 				var r record
 				if err := json.Unmarshal(e.Value(), &r); err != nil {
 					s.log.Error("undecodable story in linking-docs; not indexed", "key", e.Key(), "err", err)
@@ -192,4 +200,12 @@ func (s *Service) applyDocs(ctx context.Context, es []jetstream.KeyValueEntry) {
 		}
 	}
 	put()
+}
+
+// inflightDoc is a story a handler is storing in linking-docs and will
+// index, prepared for index x as raw (see applyDocs).
+type inflightDoc struct {
+	x   *index.Index
+	raw []byte
+	p   *index.Prepared
 }

@@ -54,7 +54,10 @@ type Service struct {
 	boxes boxLocks
 	// curations is a watched copy of linking-curation.
 	curations *curations
-	ready     chan struct{}
+	// inflight holds the stories handlers are storing, by id (see
+	// applyDocs).
+	inflight sync.Map
+	ready    chan struct{}
 	// docsRev is the linking-docs revision up to which the watch has
 	// applied every change; a snapshot is consistent as of it.
 	docsRev atomic.Uint64
