@@ -3,6 +3,7 @@ package linking
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"testing"
 
 	"google.golang.org/grpc/codes"
@@ -55,7 +56,9 @@ func TestPublishedStoryRelatesEarlierSameTopicStories(t *testing.T) {
 	if m.GetArticleId() != "fire3" || m.GetRevision() != 1 || m.GetActor() != "system" || m.GetTime() == nil {
 		t.Fatalf("meta = %v", m)
 	}
-	if want := events.ID("fire3", 1, "related", listHash("", u.GetRelated())); m.GetId() != want {
+	// Its first box chains from the story's stored version.
+	prev := "doc@" + strconv.FormatUint(e.svcs[0].index().Seq("fire3"), 10)
+	if want := events.ID("fire3", 1, "related", listHash(prev, u.GetRelated())); m.GetId() != want {
 		t.Fatalf("event id = %q, want %q", m.GetId(), want)
 	}
 	first := u.GetRelated()[0]

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
@@ -112,9 +113,18 @@ func (s *Service) refreshBox(ctx context.Context, id string, force, first bool, 
 		if !changed {
 			return cur, nil, nil
 		}
+		prev := cur.GetMeta().GetId()
+		if !exists {
+			// A box computed afresh (the story's first, or its first
+			// since a take-down) chains from the story's stored version:
+			// chained from nothing, a story published again with the box
+			// it first had would repeat that box's event id, and
+			// JetStream would drop the event as a duplicate.
+			prev = "doc@" + strconv.FormatUint(s.index().Seq(id), 10)
+		}
 		msg := &linkingv1.RelatedUpdated{
 			Meta: &articlev1.EventMeta{
-				Id:          events.ID(id, rev, "related", listHash(cur.GetMeta().GetId(), list)),
+				Id:          events.ID(id, rev, "related", listHash(prev, list)),
 				ArticleId:   id,
 				Revision:    rev,
 				Actor:       "system",
@@ -313,8 +323,9 @@ func same(a, b []*articlev1.RelatedStory) bool {
 // listHash is the short hash that makes a RelatedUpdated id unique. It
 // covers what a page shows of the box (ids, headlines, urls), so a story
 // re-headlined in place still produces a fresh id, and the id of the
-// previous update, so a box that changes back to an earlier list within
-// JetStream's dedupe window is not dropped as a duplicate. It is
+// previous update (for a box computed afresh, the story's stored version),
+// so a box that changes back to an earlier list within JetStream's dedupe
+// window is not dropped as a duplicate. It is
 // deterministic: replicas handling the same change produce the same id.
 func listHash(prev string, list []*articlev1.RelatedStory) string {
 	h := sha256.New()

@@ -8,6 +8,8 @@ import (
 	"google.golang.org/protobuf/proto"
 	articlev1 "newsroom.dev/gen/newsroom/article/v1"
 	linkingv1 "newsroom.dev/gen/newsroom/linking/v1"
+	publishingv1 "newsroom.dev/gen/newsroom/publishing/v1"
+	"newsroom.dev/platform/events"
 	"newsroom.dev/platform/natsx"
 	"newsroom.dev/platform/testutil"
 )
@@ -224,5 +226,30 @@ func TestForwardLinkRanksTheBoxAndTheNewStory(t *testing.T) {
 	}
 	if got := e.related("fire3", 0); !has(got, "fire1") || !has(got, "fire4") {
 		t.Fatalf("fire3's box after a refresh = %v, want fire1 and fire4 in it", ids(got))
+	}
+}
+
+// A box computed afresh after a take-down gets an event id of its own,
+// although it shows what the story's first box showed: it used to repeat
+// that box's id, and JetStream dropped the event as a duplicate, so
+// publishing kept the box from before the take-down.
+func TestBoxAfterATakeDownIsAnnounced(t *testing.T) {
+	e := start(t, "", 1)
+	for _, a := range []*articlev1.Article{fire1, fire2} {
+		e.handled(e.publish(a, 0))
+	}
+	e.handled(e.publish(fire3, 0)) // enters fire2's box
+	if us := e.updatesFor("fire2"); len(us) != 2 || !has(us[1].GetRelated(), "fire3") {
+		t.Fatalf("fire2's box events = %v, want two, the second showing fire3", us)
+	}
+	down := unpublished("fire2")
+	down.Publication = 1
+	e.handled(e.inject(events.ArticleUnpublished, "down1", down))
+	e.handled(e.inject(events.ArticlePublished, "up2", &publishingv1.ArticlePublished{
+		Meta: eventMeta("fire2", "fire2/1/published/2"), Article: fire2, Publication: 2,
+	}))
+	got := e.latest("fire2", "fire2's box after it was published again", func(*linkingv1.RelatedUpdated) bool { return len(e.updatesFor("fire2")) > 2 })
+	if first := e.updatesFor("fire2")[0]; got.GetMeta().GetId() == first.GetMeta().GetId() {
+		t.Fatalf("the box after the take-down repeats the first box's id %s", got.GetMeta().GetId())
 	}
 }
