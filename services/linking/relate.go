@@ -132,6 +132,8 @@ func (s *Service) refreshBox(ctx context.Context, id string, force, first bool, 
 				Traceparent: natsx.TraceparentFrom(ctx),
 			},
 			Related: list,
+			// Publishing may then create its copy without reading first.
+			First: !exists,
 		}
 		// A first story with nothing before it has no box to show: store
 		// the empty list (GetRelated answers it) but tell nobody.

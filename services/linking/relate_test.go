@@ -253,3 +253,28 @@ func TestBoxAfterATakeDownIsAnnounced(t *testing.T) {
 		t.Fatalf("the box after the take-down repeats the first box's id %s", got.GetMeta().GetId())
 	}
 }
+
+// RelatedUpdated says whether linking held a box for the article before
+// it (first), so that publishing creates its copy without reading first:
+// a story's first box is first, a box that changes is not, and a box
+// computed after a take-down is first again.
+func TestRelatedUpdatedSaysWhetherTheBoxIsFirst(t *testing.T) {
+	e := start(t, "", 1)
+	for _, a := range []*articlev1.Article{fire1, fire2, fire3} {
+		e.handled(e.publish(a, 0))
+	}
+	us := e.updatesFor("fire2")
+	if len(us) != 2 || !us[0].GetFirst() || us[1].GetFirst() {
+		t.Fatalf("fire2's box events = %v, want two, the first one first", us)
+	}
+	down := unpublished("fire2")
+	down.Publication = 1
+	e.handled(e.inject(events.ArticleUnpublished, "down1", down))
+	e.handled(e.inject(events.ArticlePublished, "up2", &publishingv1.ArticlePublished{
+		Meta: eventMeta("fire2", "fire2/1/published/2"), Article: fire2, Publication: 2,
+	}))
+	got := e.latest("fire2", "fire2's box after it was published again", func(*linkingv1.RelatedUpdated) bool { return len(e.updatesFor("fire2")) > 2 })
+	if !got.GetFirst() {
+		t.Fatalf("fire2's box after a take-down = %v, want first", got)
+	}
+}

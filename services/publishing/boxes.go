@@ -33,9 +33,17 @@ import (
 func boxKey(id string) string { return "related." + id }
 
 // storeBox records the box of a RelatedUpdated event, unless the article
-// already shows that list.
-func (s *Service) storeBox(ctx context.Context, id string, related []*articlev1.RelatedStory) error {
-	_, err := s.boxes.Update(ctx, boxKey(id), func(cur *linkingv1.RelatedUpdated, exists bool) (*linkingv1.RelatedUpdated, []natsx.Event, error) {
+// already shows that list. first is the event's hint that linking had no
+// box for the article before: the box is then offered as new without
+// reading the bucket (natsx.Store.Create), which saves a read an article
+// published; a copy that exists all the same refuses the create and is
+// read and decided on as usual.
+func (s *Service) storeBox(ctx context.Context, id string, related []*articlev1.RelatedStory, first bool) error {
+	write := s.boxes.Update
+	if first {
+		write = s.boxes.Create
+	}
+	_, err := write(ctx, boxKey(id), func(cur *linkingv1.RelatedUpdated, exists bool) (*linkingv1.RelatedUpdated, []natsx.Event, error) {
 		if exists && sameRelated(cur.GetRelated(), related) {
 			return nil, nil, natsx.ErrNoChange
 		}

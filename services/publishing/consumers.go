@@ -111,7 +111,7 @@ func (s *Service) handleLinking(ctx context.Context, m jetstream.Msg) error {
 	if !validID(id) {
 		return natsx.Permanent(fmt.Errorf("publishing: %s without a valid article id", m.Subject()))
 	}
-	return s.storeBox(ctx, id, ev.GetRelated())
+	return s.storeBox(ctx, id, ev.GetRelated(), ev.GetFirst())
 }
 
 // cleared records that review cleared revision a of article id.

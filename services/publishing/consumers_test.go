@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	articlev1 "newsroom.dev/gen/newsroom/article/v1"
+	linkingv1 "newsroom.dev/gen/newsroom/linking/v1"
 	publishingv1 "newsroom.dev/gen/newsroom/publishing/v1"
 	reviewv1 "newsroom.dev/gen/newsroom/review/v1"
 	"newsroom.dev/platform/events"
@@ -302,5 +303,35 @@ func TestFirstSubmissionFindsARecordWrittenElsewhere(t *testing.T) {
 	testutil.Eventually(t, 10*time.Second, "a new article's submission to be recorded", func() bool { return h.get("f1") != nil })
 	if p := h.get("f1"); p.GetStatus() != unspecified || p.GetSeenRevision() != 1 {
 		t.Fatalf("a new article's submission: %v", p)
+	}
+}
+
+// A box event that says it is linking's first for the article is offered
+// to the bucket as new, without a read. A copy stored all the same (here
+// by another writer, as one kept past a take-down, or another replica's,
+// would be; this service has no copy of it) refuses the create, and the
+// new box is stored over it as usual.
+func TestFirstBoxOverACopyStoredElsewhere(t *testing.T) {
+	h := start(t, "", nil, nil)
+	ctx := context.Background()
+	other, err := natsx.NewStore(ctx, h.nats.JS, BucketPublications, 1, func() *linkingv1.RelatedUpdated { return &linkingv1.RelatedUpdated{} }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := &articlev1.RelatedStory{ArticleId: "o1", Headline: "KEPT", Url: baseURL + "/articles/o1/x"}
+	if _, err := other.Update(ctx, boxKey("b1"), func(*linkingv1.RelatedUpdated, bool) (*linkingv1.RelatedUpdated, []natsx.Event, error) {
+		return &linkingv1.RelatedUpdated{Meta: &articlev1.EventMeta{ArticleId: "b1"}, Related: []*articlev1.RelatedStory{kept}}, nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ id, headline string }{{"b1", "OVER-KEPT"}, {"b2", "NEW"}} {
+		m := evMeta(c.id, 0, "related", "first")
+		h.emit(events.RelatedUpdated, m.Id, &linkingv1.RelatedUpdated{Meta: m, First: true, Related: []*articlev1.RelatedStory{
+			{ArticleId: "o2", Headline: c.headline, Url: baseURL + "/articles/o2/y"},
+		}})
+		testutil.Eventually(t, 10*time.Second, c.id+"'s box stored", func() bool {
+			b, err := h.svc.box(ctx, c.id)
+			return err == nil && len(b.GetRelated()) == 1 && b.GetRelated()[0].GetHeadline() == c.headline
+		})
 	}
 }

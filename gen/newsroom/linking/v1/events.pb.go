@@ -27,9 +27,16 @@ const (
 // RelatedUpdated is published on newsroom.linking.related.updated whenever an
 // article's related stories change; publishing re-renders its page.
 type RelatedUpdated struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Meta          *v1.EventMeta          `protobuf:"bytes,1,opt,name=meta,proto3" json:"meta,omitempty"`
-	Related       []*v1.RelatedStory     `protobuf:"bytes,2,rep,name=related,proto3" json:"related,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Meta    *v1.EventMeta          `protobuf:"bytes,1,opt,name=meta,proto3" json:"meta,omitempty"`
+	Related []*v1.RelatedStory     `protobuf:"bytes,2,rep,name=related,proto3" json:"related,omitempty"`
+	// Linking held no box for the article before this one: its first
+	// publication, or its first since it was taken down. A consumer that
+	// keeps a copy of each box may create it without reading first. It is
+	// a hint, not a promise: a copy may exist all the same (one kept past
+	// a take-down, a redelivered event), so the create must be one that
+	// fails if the copy exists.
+	First         bool `protobuf:"varint,3,opt,name=first,proto3" json:"first,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -78,14 +85,22 @@ func (x *RelatedUpdated) GetRelated() []*v1.RelatedStory {
 	return nil
 }
 
+func (x *RelatedUpdated) GetFirst() bool {
+	if x != nil {
+		return x.First
+	}
+	return false
+}
+
 var File_newsroom_linking_v1_events_proto protoreflect.FileDescriptor
 
 const file_newsroom_linking_v1_events_proto_rawDesc = "" +
 	"\n" +
-	" newsroom/linking/v1/events.proto\x12\x13newsroom.linking.v1\x1a!newsroom/article/v1/article.proto\"\x81\x01\n" +
+	" newsroom/linking/v1/events.proto\x12\x13newsroom.linking.v1\x1a!newsroom/article/v1/article.proto\"\x97\x01\n" +
 	"\x0eRelatedUpdated\x122\n" +
 	"\x04meta\x18\x01 \x01(\v2\x1e.newsroom.article.v1.EventMetaR\x04meta\x12;\n" +
-	"\arelated\x18\x02 \x03(\v2!.newsroom.article.v1.RelatedStoryR\arelatedB\xc4\x01\n" +
+	"\arelated\x18\x02 \x03(\v2!.newsroom.article.v1.RelatedStoryR\arelated\x12\x14\n" +
+	"\x05first\x18\x03 \x01(\bR\x05firstB\xc4\x01\n" +
 	"\x17com.newsroom.linking.v1B\vEventsProtoP\x01Z.newsroom.dev/gen/newsroom/linking/v1;linkingv1\xa2\x02\x03NLX\xaa\x02\x13Newsroom.Linking.V1\xca\x02\x13Newsroom\\Linking\\V1\xe2\x02\x1fNewsroom\\Linking\\V1\\GPBMetadata\xea\x02\x15Newsroom::Linking::V1b\x06proto3"
 
 var (
