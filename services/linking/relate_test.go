@@ -242,13 +242,7 @@ func TestBoxAfterATakeDownIsAnnounced(t *testing.T) {
 	if us := e.updatesFor("fire2"); len(us) != 2 || !has(us[1].GetRelated(), "fire3") {
 		t.Fatalf("fire2's box events = %v, want two, the second showing fire3", us)
 	}
-	down := unpublished("fire2")
-	down.Publication = 1
-	e.handled(e.inject(events.ArticleUnpublished, "down1", down))
-	e.handled(e.inject(events.ArticlePublished, "up2", &publishingv1.ArticlePublished{
-		Meta: eventMeta("fire2", "fire2/1/published/2"), Article: fire2, Publication: 2,
-	}))
-	got := e.latest("fire2", "fire2's box after it was published again", func(*linkingv1.RelatedUpdated) bool { return len(e.updatesFor("fire2")) > 2 })
+	got := e.republish(fire2)
 	if first := e.updatesFor("fire2")[0]; got.GetMeta().GetId() == first.GetMeta().GetId() {
 		t.Fatalf("the box after the take-down repeats the first box's id %s", got.GetMeta().GetId())
 	}
@@ -267,14 +261,24 @@ func TestRelatedUpdatedSaysWhetherTheBoxIsFirst(t *testing.T) {
 	if len(us) != 2 || !us[0].GetFirst() || us[1].GetFirst() {
 		t.Fatalf("fire2's box events = %v, want two, the first one first", us)
 	}
-	down := unpublished("fire2")
-	down.Publication = 1
-	e.handled(e.inject(events.ArticleUnpublished, "down1", down))
-	e.handled(e.inject(events.ArticlePublished, "up2", &publishingv1.ArticlePublished{
-		Meta: eventMeta("fire2", "fire2/1/published/2"), Article: fire2, Publication: 2,
-	}))
-	got := e.latest("fire2", "fire2's box after it was published again", func(*linkingv1.RelatedUpdated) bool { return len(e.updatesFor("fire2")) > 2 })
+	got := e.republish(fire2)
 	if !got.GetFirst() {
 		t.Fatalf("fire2's box after a take-down = %v, want first", got)
 	}
+}
+
+// republish takes story a down (its first publication) and publishes it
+// again (its second), as publishing would, and returns the RelatedUpdated
+// of its box computed afresh.
+func (e *env) republish(a *articlev1.Article) *linkingv1.RelatedUpdated {
+	e.t.Helper()
+	id := a.GetId()
+	before := len(e.updatesFor(id))
+	down := unpublished(id)
+	down.Publication = 1
+	e.handled(e.inject(events.ArticleUnpublished, id+"/down1", down))
+	e.handled(e.inject(events.ArticlePublished, id+"/up2", &publishingv1.ArticlePublished{
+		Meta: eventMeta(id, id+"/1/published/2"), Article: a, Publication: 2,
+	}))
+	return e.latest(id, id+"'s box after it was published again", func(*linkingv1.RelatedUpdated) bool { return len(e.updatesFor(id)) > before })
 }
