@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
 
 	articlev1 "newsroom.dev/gen/newsroom/article/v1"
 	linkingv1 "newsroom.dev/gen/newsroom/linking/v1"
@@ -282,10 +283,7 @@ func TestBoxChangesLeaveThePublication(t *testing.T) {
 func TestFirstSubmissionFindsARecordWrittenElsewhere(t *testing.T) {
 	h := start(t, "", nil, nil)
 	ctx := context.Background()
-	other, err := natsx.NewStore(ctx, h.nats.JS, BucketPublications, 1, func() *publishingv1.Publication { return &publishingv1.Publication{} }, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := otherWriter(t, h, func() *publishingv1.Publication { return &publishingv1.Publication{} })
 	a := article("e1", 1)
 	if _, err := other.Update(ctx, "e1", func(cur *publishingv1.Publication, _ bool) (*publishingv1.Publication, []natsx.Event, error) {
 		cur.ArticleId = "e1"
@@ -314,10 +312,7 @@ func TestFirstSubmissionFindsARecordWrittenElsewhere(t *testing.T) {
 func TestFirstBoxOverACopyStoredElsewhere(t *testing.T) {
 	h := start(t, "", nil, nil)
 	ctx := context.Background()
-	other, err := natsx.NewStore(ctx, h.nats.JS, BucketPublications, 1, func() *linkingv1.RelatedUpdated { return &linkingv1.RelatedUpdated{} }, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := otherWriter(t, h, func() *linkingv1.RelatedUpdated { return &linkingv1.RelatedUpdated{} })
 	kept := &articlev1.RelatedStory{ArticleId: "o1", Headline: "KEPT", Url: baseURL + "/articles/o1/x"}
 	if _, err := other.Update(ctx, boxKey("b1"), func(*linkingv1.RelatedUpdated, bool) (*linkingv1.RelatedUpdated, []natsx.Event, error) {
 		return &linkingv1.RelatedUpdated{Meta: &articlev1.EventMeta{ArticleId: "b1"}, Related: []*articlev1.RelatedStory{kept}}, nil, nil
@@ -334,4 +329,15 @@ func TestFirstBoxOverACopyStoredElsewhere(t *testing.T) {
 			return err == nil && len(b.GetRelated()) == 1 && b.GetRelated()[0].GetHeadline() == c.headline
 		})
 	}
+}
+
+// otherWriter is another Store on the publications bucket, writing as
+// another replica would: this service has no copy of what it writes.
+func otherWriter[T proto.Message](t *testing.T, h *harness, newT func() T) *natsx.Store[T] {
+	t.Helper()
+	st, err := natsx.NewStore(context.Background(), h.nats.JS, BucketPublications, 1, newT, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
