@@ -1,46 +1,121 @@
 package linking
 
-import "sync"
+import (
+	"slices"
+	"sync"
+)
 
-// boxLocks lets one refresh at a time change a given box in this replica.
+// boxLocks lets one refresh at a time change a given box in this replica,
+// and lets the refresh whose turn it is answer the forward-link offers
+// queued for the box meanwhile.
+//
 // Several stories handled at once often enter the same older box (they
-// are of one topic): without it their refreshes computed the box side by
-// side, all but one lost the compare-and-set, and each loser paid its
-// search, a refused write and a read again before computing once more
-// from the winner's box, which is what waiting for the winner gives it,
-// from the Store's copy, for free. Other replicas are still kept apart
-// by the compare-and-set alone.
+// are of one topic): without the turns their refreshes computed the box
+// side by side, all but one lost the compare-and-set, and each loser paid
+// its search, a refused write and a read again before computing once
+// more from the winner's box. With turns alone, a box offered three new
+// stories while it was being refreshed was still refreshed three times
+// more, each time written (and announced, and copied by publishing) if
+// its story entered: in the pipeline benchmark a third of all refreshes
+// waited for another of the same box. An offer only asks whether its
+// story enters the box (see refresh), so one refresh with every waiting
+// offer's story as a candidate answers them all: it ranks the box and
+// all of them together, and stores the box once with those that enter.
+// A refresh made for a reason of its own (the box's story published,
+// a story it shows changed, a curation change) waits for its own turn,
+// and takes the offers waiting then as candidates too.
+//
+// Other replicas are still kept apart by the compare-and-set alone.
 type boxLocks struct {
 	mu sync.Mutex
 	m  map[string]*boxLock
 }
 
+// boxLock is the state of one box that a refresh holds or waits for.
 type boxLock struct {
-	sync.Mutex
-	users int // holders and waiters; the entry goes when none is left
+	turns  []chan struct{} // refreshes of their own, waiting in order
+	offers []*boxOffer     // offers no refresh has taken yet
 }
 
-// lock waits until no other refresh of this replica holds box, and
-// returns the function that lets the next one in.
-func (l *boxLocks) lock(box string) (unlock func()) {
+// boxOffer is a forward-link offer waiting for a refresh of its box.
+type boxOffer struct {
+	include []string
+	done    chan struct{} // closed when answered, or when it is to run
+	lead    bool          // set before done closes: no refresh took it; it runs itself
+	err     error         // the answer of the refresh that took it
+}
+
+// run calls fn, one call at a time for box in this replica, with the
+// stories to take as forward-link candidates and whether the call is
+// only an offer of them. An offer (offer true) made while another call
+// for box runs is not called itself: it waits, the next call takes its
+// include, and run returns that call's error. A call that is not an
+// offer always runs, in its turn, and also takes the offers waiting
+// then; it runs as an offer only if it is one itself.
+func (l *boxLocks) run(box string, include []string, offer bool, fn func(include []string, offer bool) error) error {
 	l.mu.Lock()
 	if l.m == nil {
 		l.m = make(map[string]*boxLock)
 	}
 	b := l.m[box]
-	if b == nil {
+	switch {
+	case b == nil:
 		b = &boxLock{}
 		l.m[box] = b
-	}
-	b.users++
-	l.mu.Unlock()
-	b.Lock()
-	return func() {
-		b.Unlock()
-		l.mu.Lock()
-		if b.users--; b.users == 0 {
-			delete(l.m, box)
-		}
 		l.mu.Unlock()
+	case offer:
+		o := &boxOffer{include: include, done: make(chan struct{})}
+		b.offers = append(b.offers, o)
+		l.mu.Unlock()
+		<-o.done
+		if !o.lead {
+			return o.err
+		}
+		// No refresh was left to take it: it runs, holding the box,
+		// with the offers still waiting (see release).
+	default:
+		turn := make(chan struct{})
+		b.turns = append(b.turns, turn)
+		l.mu.Unlock()
+		<-turn // handed the box by the call before (see release)
+	}
+	l.mu.Lock()
+	taken := b.offers
+	b.offers = nil
+	l.mu.Unlock()
+	for _, o := range taken {
+		for _, id := range o.include {
+			if !slices.Contains(include, id) {
+				include = append(slices.Clip(include), id)
+			}
+		}
+	}
+	err := fn(include, offer)
+	for _, o := range taken {
+		o.err = err
+		close(o.done)
+	}
+	l.release(box, b)
+	return err
+}
+
+// release hands box on: to the first refresh waiting for its own turn,
+// else to the first offer still waiting (it runs with the others), else
+// to nobody, and the entry goes.
+func (l *boxLocks) release(box string, b *boxLock) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case len(b.turns) > 0:
+		next := b.turns[0]
+		b.turns = b.turns[1:]
+		close(next)
+	case len(b.offers) > 0:
+		next := b.offers[0]
+		b.offers = b.offers[1:]
+		next.lead = true
+		close(next.done)
+	default:
+		delete(l.m, box)
 	}
 }

@@ -1,42 +1,180 @@
 package linking
 
 import (
+	"errors"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
 	"newsroom.dev/platform/testutil"
 )
 
+// holdBox starts a call of l for box that runs until the returned
+// function is called, and returns once it runs.
+func holdBox(t *testing.T, l *boxLocks, box string) (release func()) {
+	t.Helper()
+	running, hold, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = l.run(box, nil, false, func([]string, bool) error {
+			close(running)
+			<-hold
+			return nil
+		})
+	}()
+	<-running
+	return func() { close(hold); <-done }
+}
+
+// waiting reports how many calls wait for box: for their own turn, and
+// as offers.
+func waiting(l *boxLocks, box string) (turns, offers int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b := l.m[box]; b != nil {
+		return len(b.turns), len(b.offers)
+	}
+	return 0, 0
+}
+
 // TestBoxLocks: a box's refreshes take turns, other boxes' do not wait,
 // and a box nobody holds or waits for leaves no entry behind.
 func TestBoxLocks(t *testing.T) {
 	var l boxLocks
-	unlockA := l.lock("a")
-	unlockB := l.lock("b") // another box: not held up by a
+	releaseA := holdBox(t, &l, "a")
+	releaseB := holdBox(t, &l, "b") // another box: not held up by a
 	got, done := make(chan struct{}), make(chan struct{})
 	go func() {
-		unlock := l.lock("a")
-		close(got)
-		unlock()
-		close(done)
+		defer close(done)
+		_ = l.run("a", nil, false, func([]string, bool) error {
+			close(got)
+			return nil
+		})
 	}()
 	testutil.Eventually(t, 30*time.Second, "the second refresh of a to wait", func() bool {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		return l.m["a"].users == 2
+		turns, _ := waiting(&l, "a")
+		return turns == 1
 	})
 	select {
 	case <-got:
 		t.Fatal("a second refresh of a got in while the first held it")
 	default:
 	}
-	unlockA()
+	releaseA()
 	<-got
 	<-done
-	unlockB()
+	releaseB()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.m) != 0 {
+		t.Fatalf("entries left: %v", l.m)
+	}
+}
+
+// TestBoxLocksAnswerWaitingOffersTogether: offers made while a box is
+// being refreshed are answered by one refresh that has all their stories
+// as candidates, and each offer gets its answer.
+func TestBoxLocksAnswerWaitingOffersTogether(t *testing.T) {
+	var l boxLocks
+	release := holdBox(t, &l, "a")
+	var (
+		mu    sync.Mutex
+		calls [][]string
+		modes []bool
+	)
+	refused := errors.New("refused")
+	fn := func(include []string, offer bool) error {
+		mu.Lock()
+		defer mu.Unlock()
+		calls = append(calls, slices.Clone(include))
+		modes = append(modes, offer)
+		return refused
+	}
+	errs := make(chan error, 3)
+	for _, story := range []string{"s1", "s2", "s1"} { // s1 offered twice
+		go func() { errs <- l.run("a", []string{story}, true, fn) }()
+	}
+	testutil.Eventually(t, 30*time.Second, "three offers to wait", func() bool {
+		turns, offers := waiting(&l, "a")
+		return turns+offers == 3
+	})
+	release()
+	for range 3 {
+		if err := <-errs; !errors.Is(err, refused) {
+			t.Fatalf("an offer answered %v, not the refresh's answer", err)
+		}
+	}
+	if len(calls) != 1 {
+		t.Fatalf("%d refreshes for three waiting offers, want 1: %v", len(calls), calls)
+	}
+	slices.Sort(calls[0])
+	if !slices.Equal(calls[0], []string{"s1", "s2"}) || !modes[0] {
+		t.Fatalf("the refresh had candidates %v (offer %v), want [s1 s2] as an offer", calls[0], modes[0])
+	}
+}
+
+// TestBoxLocksOwnRefreshTakesOffers: a refresh of its own, waiting for
+// its turn, runs as one (not as an offer) with the offers waiting then as
+// candidates, and offers made during it wait for the next refresh.
+func TestBoxLocksOwnRefreshTakesOffers(t *testing.T) {
+	var l boxLocks
+	release := holdBox(t, &l, "a")
+	type call struct {
+		include []string
+		offer   bool
+	}
+	calls := make(chan call, 4)
+	inOwn, leaveOwn := make(chan struct{}), make(chan struct{})
+	own := make(chan error, 1)
+	go func() {
+		own <- l.run("a", nil, false, func(include []string, offer bool) error {
+			calls <- call{slices.Clone(include), offer}
+			close(inOwn)
+			<-leaveOwn
+			return nil
+		})
+	}()
+	testutil.Eventually(t, 30*time.Second, "the refresh to wait for its turn", func() bool {
+		turns, _ := waiting(&l, "a")
+		return turns == 1
+	})
+	offer := func(story string) chan error {
+		c := make(chan error, 1)
+		go func() {
+			c <- l.run("a", []string{story}, true, func(include []string, offer bool) error {
+				calls <- call{slices.Clone(include), offer}
+				return nil
+			})
+		}()
+		return c
+	}
+	early := offer("s1")
+	testutil.Eventually(t, 30*time.Second, "the offer to wait", func() bool {
+		_, offers := waiting(&l, "a")
+		return offers == 1
+	})
+	release()
+	<-inOwn
+	late := offer("s2")
+	testutil.Eventually(t, 30*time.Second, "the later offer to wait", func() bool {
+		_, offers := waiting(&l, "a")
+		return offers == 1
+	})
+	close(leaveOwn)
+	for _, c := range []chan error{own, early, late} {
+		if err := <-c; err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, second := <-calls, <-calls
+	if first.offer || !slices.Equal(first.include, []string{"s1"}) {
+		t.Fatalf("the refresh of its own ran with %+v, want candidates [s1], not as an offer", first)
+	}
+	if !second.offer || !slices.Equal(second.include, []string{"s2"}) {
+		t.Fatalf("the offer made during it ran with %+v, want [s2] as an offer", second)
+	}
+	if turns, offers := waiting(&l, "a"); turns+offers != 0 || len(l.m) != 0 {
 		t.Fatalf("entries left: %v", l.m)
 	}
 }

@@ -56,8 +56,17 @@ func (s *Service) refreshBox(ctx context.Context, id string, force, first bool, 
 	if !s.index().Has(id) {
 		return nil
 	}
-	// One refresh of this box at a time in this replica (see boxLocks).
-	defer s.boxes.lock(id)()
+	// One refresh of this box at a time in this replica, which answers
+	// the offers made meanwhile too (see boxLocks).
+	return s.boxes.run(id, include, !force && !first && len(include) > 0, func(include []string, offer bool) error {
+		return s.storeBox(ctx, id, force, first, include, offer)
+	})
+}
+
+// storeBox is refreshBox's work, done once the box is this call's:
+// include are the forward-link candidates, and offer says the box is only
+// asked whether they enter it.
+func (s *Service) storeBox(ctx context.Context, id string, force, first bool, include []string, offer bool) error {
 	// declined is the box an earlier attempt decided to leave as it is.
 	// The store first offers the box as this replica last wrote it and,
 	// if that is left alone, asks again on the box as read from the
@@ -89,9 +98,9 @@ func (s *Service) refreshBox(ctx context.Context, id string, force, first bool, 
 			changed bool
 		)
 		for {
-			list = s.compute(d, cur.GetRelated(), c, include, exists && len(include) > 0 && !force)
+			list = s.compute(d, cur.GetRelated(), c, include, exists && offer)
 			changed = !exists || !same(cur.GetRelated(), list)
-			if !force && (!changed || exists && len(include) > 0 && !showsAny(list, include)) {
+			if !force && (!changed || exists && offer && !showsAny(list, include)) {
 				if exists {
 					declined = cur
 				}

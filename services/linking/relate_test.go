@@ -282,3 +282,41 @@ func (e *env) republish(a *articlev1.Article) *linkingv1.RelatedUpdated {
 	}))
 	return e.latest(id, id+"'s box after it was published again", func(*linkingv1.RelatedUpdated) bool { return len(e.updatesFor(id)) > before })
 }
+
+// Offers made to a box while it is being refreshed are answered by one
+// refresh: the box is stored and announced once, with every offered story
+// that enters, rather than once per offer.
+func TestOffersToABoxBeingRefreshedStoreItOnce(t *testing.T) {
+	// No forward links of their own: the offers below are the only ones.
+	e := startWith(t, "", 1, Config{MinForward: 1e9})
+	for _, a := range []*articlev1.Article{fire1, match1, fire2, fire3} {
+		e.handled(e.publish(a, 0))
+	}
+	if got := ids(e.related("fire1", 0)); len(got) != 0 {
+		t.Fatalf("fire1's box = %v, want it empty (no forward links yet)", got)
+	}
+	s := e.svcs[0]
+	before := len(e.updatesFor("fire1"))
+	release := holdBox(t, &s.boxes, "fire1")
+	errs := make(chan error, 2)
+	for _, later := range []string{"fire2", "fire3"} {
+		go func() { errs <- s.refresh(e.ctx, "fire1", false, later) }()
+	}
+	testutil.Eventually(t, wait, "both offers to wait for fire1's box", func() bool {
+		turns, offers := waiting(&s.boxes, "fire1")
+		return turns+offers == 2
+	})
+	release()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := ids(e.related("fire1", 0)); !slices.Contains(got, "fire2") || !slices.Contains(got, "fire3") {
+		t.Fatalf("fire1's box = %v, want fire2 and fire3 in it", got)
+	}
+	testutil.Eventually(t, wait, "fire1's box to be announced", func() bool { return len(e.updatesFor("fire1")) > before })
+	if us := e.updatesFor("fire1"); len(us) != before+1 {
+		t.Fatalf("%d RelatedUpdated of fire1 after two offers together, want %d", len(us)-before, 1)
+	}
+}
