@@ -435,7 +435,7 @@ func (x *Index) selectTerms(q *query, tids []uint32, tfs []uint16, name []bool, 
 	// archive.
 	all := b.terms(false, len(tids))
 	for i, tid := range tids {
-		if x.post[tid].n == 0 || int(tfs[i]) < r.MinTF || !r.Numbers && allDigits(x.terms.view(tid)) {
+		if x.post[tid].n == 0 || int(tfs[i]) < r.MinTF || !r.Numbers && x.isDigits(tid) {
 			continue
 		}
 		df := x.df(tid)
@@ -553,7 +553,7 @@ func (x *Index) expand(q *query, fb []cand) *query {
 	n := float64(x.live)
 	var add []qterm
 	for tid, w := range ew {
-		if _, ok := in[tid]; ok || !r.Numbers && allDigits(x.terms.view(tid)) {
+		if _, ok := in[tid]; ok || !r.Numbers && x.isDigits(tid) {
 			continue
 		}
 		df := x.df(tid)

@@ -161,6 +161,9 @@ func ReadSnapshot(r io.Reader) (*Index, error) {
 	for _, in := range []*interner{&x.terms, &x.feats, &x.keys} {
 		in.rebuild()
 	}
+	for tid := range uint32(x.terms.len()) {
+		x.markDigits(tid, x.terms.view(tid))
+	}
 	return x, nil
 }
 

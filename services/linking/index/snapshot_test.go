@@ -6,11 +6,9 @@ import (
 	"testing"
 )
 
-func TestSnapshotRoundTrip(t *testing.T) {
-	x := labelledIndex(t)
-	x.Remove("f-1")
-	x.Add(Doc{ID: "f-2", Headline: "Train fares to rise in February", Body: "Operators delayed the rise by a month.", PublishedAt: t0})
-	x.Put(Doc{ID: "late", Headline: "Late story", PublishedAt: t0}, 42)
+// readBack returns x as read back from a snapshot of it, and the snapshot.
+func readBack(t *testing.T, x *Index) (*Index, []byte) {
+	t.Helper()
 	var buf bytes.Buffer
 	if err := x.WriteSnapshot(&buf); err != nil {
 		t.Fatal(err)
@@ -19,6 +17,15 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return y, buf.Bytes()
+}
+
+func TestSnapshotRoundTrip(t *testing.T) {
+	x := labelledIndex(t)
+	x.Remove("f-1")
+	x.Add(Doc{ID: "f-2", Headline: "Train fares to rise in February", Body: "Operators delayed the rise by a month.", PublishedAt: t0})
+	x.Put(Doc{ID: "late", Headline: "Late story", PublishedAt: t0}, 42)
+	y, snap := readBack(t, x)
 	if x.Len() != y.Len() || x.Stats().Postings != y.Stats().Postings || y.Seq("late") != 42 || y.Has("f-1") {
 		t.Fatalf("loaded %+v, was %+v", y.Stats(), x.Stats())
 	}
@@ -36,7 +43,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if _, err := ReadSnapshot(bytes.NewReader([]byte("not a snapshot"))); err == nil {
 		t.Fatal("garbage loaded")
 	}
-	if _, err := ReadSnapshot(bytes.NewReader(buf.Bytes()[:buf.Len()/2])); err == nil {
+	if _, err := ReadSnapshot(bytes.NewReader(snap[:len(snap)/2])); err == nil {
 		t.Fatal("a truncated snapshot loaded")
 	}
 }

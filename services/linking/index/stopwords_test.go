@@ -68,3 +68,36 @@ func TestSignatureWordsBeforeNumbers(t *testing.T) {
 		t.Errorf("signature %q, want %q and another number", got, want)
 	}
 }
+
+// TestQueriesLeaveOutNumbers: a query takes no bare number (unless its
+// ranking asks for them, Ranking.Numbers), in an index built story by
+// story and in one read back from a snapshot, which learns which terms
+// are numbers afresh.
+func TestQueriesLeaveOutNumbers(t *testing.T) {
+	x := NewWith(Config{HeadlineWeight: 3, BodyWeight: 1, Stem: true, SignatureTerms: 8})
+	x.Add(Doc{ID: "a", Headline: "Budget deficit", Body: "1987 1987 1988 1988 4512 4512 budget gap.", PublishedAt: t0})
+	x.Add(Doc{ID: "b", Headline: "Budget", Body: "1987 1988 4512 9931 deficit.", PublishedAt: t0})
+	y, _ := readBack(t, x)
+	numbers := Full
+	numbers.Numbers = true
+	terms := func(x *Index, r Ranking) (words, nums []string) {
+		d, _ := x.docOf("b")
+		for _, qt := range x.queryOf(d, &r).terms {
+			if w := x.terms.view(qt.tid); allDigits(w) {
+				nums = append(nums, w)
+			} else {
+				words = append(words, w)
+			}
+		}
+		return words, nums
+	}
+	for name, x := range map[string]*Index{"built": x, "read back": y} {
+		words, nums := terms(x, Full)
+		if len(nums) != 0 || !slices.Contains(words, "deficit") {
+			t.Errorf("%s: query terms %q and numbers %q, want deficit and no number", name, words, nums)
+		}
+		if _, nums := terms(x, numbers); !slices.Contains(nums, "1987") {
+			t.Errorf("%s: with Numbers, query numbers %q, want 1987 among them", name, nums)
+		}
+	}
+}
