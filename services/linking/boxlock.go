@@ -1,6 +1,7 @@
 package linking
 
 import (
+	"errors"
 	"slices"
 	"sync"
 )
@@ -90,14 +91,23 @@ func (l *boxLocks) run(box string, include []string, offer bool, fn func(include
 			}
 		}
 	}
-	err := fn(include, offer)
-	for _, o := range taken {
-		o.err = err
-		close(o.done)
-	}
-	l.release(box, b)
+	// Deferred, so a refresh that panics (the handler recovers) still
+	// answers the offers it took and hands the box on.
+	err := errRefreshPanicked
+	defer func() {
+		for _, o := range taken {
+			o.err = err
+			close(o.done)
+		}
+		l.release(box, b)
+	}()
+	err = fn(include, offer)
 	return err
 }
+
+// errRefreshPanicked answers the offers a refresh that panicked took:
+// their handlers fail, and their events are delivered again.
+var errRefreshPanicked = errors.New("linking: the refresh that took this offer panicked")
 
 // release hands box on: to the first refresh waiting for its own turn,
 // else to the first offer still waiting (it runs with the others), else

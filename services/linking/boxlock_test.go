@@ -178,3 +178,68 @@ func TestBoxLocksOwnRefreshTakesOffers(t *testing.T) {
 		t.Fatalf("entries left: %v", l.m)
 	}
 }
+
+// TestBoxLocksSurviveARefreshThatPanics: a refresh that panics (its
+// handler recovers) answers the offers it took with an error and hands
+// the box on, rather than leave them waiting and the box held for good.
+func TestBoxLocksSurviveARefreshThatPanics(t *testing.T) {
+	var l boxLocks
+	release := holdBox(t, &l, "a")
+	running, hold := make(chan struct{}), make(chan struct{})
+	panicked := make(chan any, 1)
+	go func() {
+		defer func() { panicked <- recover() }()
+		_ = l.run("a", nil, false, func([]string, bool) error {
+			close(running)
+			<-hold
+			panic("boom")
+		})
+	}()
+	testutil.Eventually(t, 30*time.Second, "the refresh to wait for its turn", func() bool {
+		turns, _ := waiting(&l, "a")
+		return turns == 1
+	})
+	release()
+	<-running
+	offered := make(chan error, 1)
+	go func() {
+		offered <- l.run("a", []string{"s1"}, true, func([]string, bool) error { return nil })
+	}()
+	testutil.Eventually(t, 30*time.Second, "the offer to wait", func() bool {
+		_, offers := waiting(&l, "a")
+		return offers == 1
+	})
+	close(hold)
+	if p := <-panicked; p != "boom" {
+		t.Fatalf("recovered %v, want the refresh's panic", p)
+	}
+	// The offer was not taken (it came during the refresh): it runs next.
+	if err := <-offered; err != nil {
+		t.Fatalf("the offer after the panic: %v", err)
+	}
+	// An offer taken by a refresh that panics gets an error.
+	release = holdBox(t, &l, "a")
+	go func() {
+		defer func() { panicked <- recover() }()
+		_ = l.run("a", nil, false, func([]string, bool) error { panic("boom") })
+	}()
+	testutil.Eventually(t, 30*time.Second, "the refresh to wait for its turn", func() bool {
+		turns, _ := waiting(&l, "a")
+		return turns == 1
+	})
+	go func() {
+		offered <- l.run("a", []string{"s2"}, true, func([]string, bool) error { return nil })
+	}()
+	testutil.Eventually(t, 30*time.Second, "the offer to wait", func() bool {
+		_, offers := waiting(&l, "a")
+		return offers == 1
+	})
+	release()
+	<-panicked
+	if err := <-offered; !errors.Is(err, errRefreshPanicked) {
+		t.Fatalf("an offer taken by a refresh that panicked answered %v", err)
+	}
+	if turns, offers := waiting(&l, "a"); turns+offers != 0 || len(l.m) != 0 {
+		t.Fatalf("entries left after the panics: %v", l.m)
+	}
+}
