@@ -243,3 +243,37 @@ func TestBoxLocksSurviveARefreshThatPanics(t *testing.T) {
 		t.Fatalf("entries left after the panics: %v", l.m)
 	}
 }
+
+// TestBoxLocksOfferGathersOffersMadeJustAfter: an offer that finds the
+// box free waits (gatherOffers) before it runs, and answers the offers
+// made meanwhile with it.
+func TestBoxLocksOfferGathersOffersMadeJustAfter(t *testing.T) {
+	gathering, proceed := make(chan struct{}), make(chan struct{})
+	l := boxLocks{gather: func() { close(gathering); <-proceed }}
+	calls := make(chan []string, 2)
+	fn := func(include []string, offer bool) error {
+		if !offer {
+			t.Error("an offer ran as a refresh of its own")
+		}
+		calls <- slices.Clone(include)
+		return nil
+	}
+	errs := make(chan error, 2)
+	go func() { errs <- l.run("a", []string{"s1"}, true, fn) }()
+	<-gathering
+	l.gather = func() { t.Error("an offer answered by another waited to gather") }
+	go func() { errs <- l.run("a", []string{"s2"}, true, fn) }()
+	testutil.Eventually(t, 30*time.Second, "the second offer to wait", func() bool {
+		_, offers := waiting(&l, "a")
+		return offers == 1
+	})
+	close(proceed)
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := <-calls; !slices.Equal(got, []string{"s1", "s2"}) || len(calls) != 0 {
+		t.Fatalf("refreshes: %v then %d more, want one with [s1 s2]", got, len(calls))
+	}
+}
