@@ -214,8 +214,11 @@ func TestRestartRebuildsIndexFromBuckets(t *testing.T) {
 	dir := t.TempDir()
 	t.Run("before", func(t *testing.T) {
 		e := start(t, dir, 1)
+		// Every story handled, forward links included: work a stop cut
+		// short is done again after the restart (the event is delivered
+		// again), and would change boxes the check below does not expect.
 		for _, a := range []*articlev1.Article{fire1, match1, fire2} {
-			e.publish(a, 0)
+			e.handled(e.publish(a, 0))
 		}
 		e.latest("fire2", "fire2's box", func(*linkingv1.RelatedUpdated) bool { return true })
 	})
