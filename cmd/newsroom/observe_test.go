@@ -31,8 +31,8 @@ func metricSum(scrape, metric string) float64 {
 
 // TestMetricsMove runs a real flow through `newsroom dev` (real gRPC,
 // embedded JetStream) and checks that its /metrics moved: RPCs, events
-// published and consumed, and the publish latency; and that `newsroom
-// trace` names the article's trace id.
+// published and consumed, the publish latency and linking's box
+// refreshes; and that `newsroom trace` names the article's trace id.
 func TestMetricsMove(t *testing.T) {
 	t.Setenv("NEWSROOM_METRICS_ADDR", "127.0.0.1:0")
 	p := startDev(t, t.TempDir())
@@ -58,6 +58,7 @@ func TestMetricsMove(t *testing.T) {
 		`newsroom_events_consumed_total{consumer="linking-publishing",outcome="ack",subject="newsroom.publishing.article.published"}`,
 		"newsroom_event_handle_seconds_count",
 		"newsroom_publish_latency_seconds_count",
+		`newsroom_linking_box_refreshes_total{kind="own"}`,
 	}
 	testutil.Eventually(t, 30*time.Second, "metrics to move", func() bool {
 		code, body := httpGet(t, url)

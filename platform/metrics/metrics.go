@@ -58,6 +58,15 @@ var (
 	Flags = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "newsroom_review_flags_total", Help: "Sensitivity flags raised, by category and severity.",
 	}, []string{"category", "severity"})
+	// BoxRefreshes counts linking's refreshes of Related News boxes by
+	// kind: "own" (a box computed for a reason of its own: its story
+	// published, a story it shows changed, a curation change), "offer"
+	// (a forward-link offer that ran) and "answered" (an offer that
+	// another refresh of its box answered, at no cost of its own). Many
+	// answered offers mean stories of one topic arriving together.
+	BoxRefreshes = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "newsroom_linking_box_refreshes_total", Help: "Related News box refreshes in linking, by kind (own, offer, answered).",
+	}, []string{"kind"})
 	// PublishSeconds is the time from a revision being cleared to going live.
 	PublishSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "newsroom_publish_latency_seconds", Help: "Time from publish request (or schedule time) to the article being live.",
@@ -71,6 +80,7 @@ func init() {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		RPCs, RPCSeconds, EventsPublished, EventsConsumed, HandleSeconds,
 		Redeliveries, DeadLetters, ConsumerPending, Flags, PublishSeconds,
+		BoxRefreshes,
 	)
 }
 

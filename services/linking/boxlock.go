@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"newsroom.dev/platform/metrics"
 )
 
 // boxLocks lets one refresh at a time change a given box in this replica,
@@ -118,6 +120,12 @@ func (l *boxLocks) run(box string, include []string, offer bool, fn func(include
 	}
 	// Deferred, so a refresh that panics (the handler recovers) still
 	// answers the offers it took and hands the box on.
+	kind := "own"
+	if offer {
+		kind = "offer"
+	}
+	metrics.BoxRefreshes.WithLabelValues(kind).Inc()
+	metrics.BoxRefreshes.WithLabelValues("answered").Add(float64(len(taken)))
 	err := errRefreshPanicked
 	defer func() {
 		for _, o := range taken {
