@@ -35,14 +35,17 @@ func fireFirst(t *testing.T, got []string, want ...string) {
 
 func TestPublishedStoryRelatesEarlierSameTopicStories(t *testing.T) {
 	e := start(t, "", 1)
+	// Each handled in full before the next: stories published together
+	// are handled side by side, and a box computed before an earlier
+	// story was indexed gets it later, by a forward link.
 	for _, a := range []*articlev1.Article{fire1, match1, fire2} {
-		e.publish(a, 0)
+		e.handled(e.publish(a, 0))
 	}
 	// fire2's box: fire1 on the same topic before the football story.
 	u := e.latest("fire2", "fire2's related update", func(*linkingv1.RelatedUpdated) bool { return true })
 	fireFirst(t, ids(u.GetRelated()), "fire1")
 
-	e.publish(fire3, 0)
+	e.handled(e.publish(fire3, 0))
 	u = e.latest("fire3", "fire3's related update", func(*linkingv1.RelatedUpdated) bool { return true })
 	got := ids(u.GetRelated())
 	fireFirst(t, got, "fire1", "fire2")
@@ -121,7 +124,7 @@ func TestGetRelatedLimit(t *testing.T) {
 	for i := range 24 {
 		last = story(string(rune('a'+i))+"-quake", i, "Earthquake aftershocks rattle coast",
 			fmt.Sprintf("%s after the earthquake, and %s. Another aftershock shook the coast.", quakeNotes[i%len(quakeNotes)], quakeNotes[(i/len(quakeNotes)+i+1)%len(quakeNotes)]), "earthquake")
-		e.publish(last, 0)
+		e.handled(e.publish(last, 0))
 	}
 	e.latest(last.GetId(), "the last quake story's box", func(*linkingv1.RelatedUpdated) bool { return true })
 	if r := e.related(last.GetId(), 0); len(r) != 5 {
@@ -161,7 +164,7 @@ func TestRedeliveredPublishEmitsNothingNew(t *testing.T) {
 func TestUnpublishRemovesStoryFromOtherBoxes(t *testing.T) {
 	e := start(t, "", 1)
 	for _, a := range []*articlev1.Article{fire1, match1, fire2, fire3} {
-		e.publish(a, 0)
+		e.handled(e.publish(a, 0))
 	}
 	e.latest("fire3", "fire3's related update", func(*linkingv1.RelatedUpdated) bool { return true })
 	showing := []string{}
