@@ -111,21 +111,22 @@ func (l *boxLocks) run(box string, include []string, offer bool, fn func(include
 	taken := b.offers
 	b.offers = nil
 	l.mu.Unlock()
+	include = slices.Clip(include) // the caller's slice: appends copy it
 	for _, o := range taken {
 		for _, id := range o.include {
 			if !slices.Contains(include, id) {
-				include = append(slices.Clip(include), id)
+				include = append(include, id)
 			}
 		}
 	}
+	if offer {
+		refreshesOffer.Inc()
+	} else {
+		refreshesOwn.Inc()
+	}
+	refreshesAnswered.Add(float64(len(taken)))
 	// Deferred, so a refresh that panics (the handler recovers) still
 	// answers the offers it took and hands the box on.
-	kind := "own"
-	if offer {
-		kind = "offer"
-	}
-	metrics.BoxRefreshes.WithLabelValues(kind).Inc()
-	metrics.BoxRefreshes.WithLabelValues("answered").Add(float64(len(taken)))
 	err := errRefreshPanicked
 	defer func() {
 		for _, o := range taken {
@@ -137,6 +138,13 @@ func (l *boxLocks) run(box string, include []string, offer bool, fn func(include
 	err = fn(include, offer)
 	return err
 }
+
+// The counters of metrics.BoxRefreshes, by kind.
+var (
+	refreshesOwn      = metrics.BoxRefreshes.WithLabelValues("own")
+	refreshesOffer    = metrics.BoxRefreshes.WithLabelValues("offer")
+	refreshesAnswered = metrics.BoxRefreshes.WithLabelValues("answered")
+)
 
 // errRefreshPanicked answers the offers a refresh that panicked took:
 // their handlers fail, and their events are delivered again.
