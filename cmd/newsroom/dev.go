@@ -120,6 +120,8 @@ func dev(a *args, out io.Writer) error {
 	// connection is one lock in the client, which every publish, request
 	// and reply takes, and one reader and one writer at each end: with the
 	// four services and all their consumers on one, they queued there.
+	// Each connects in process (natsx.InProcess), without a socket; the
+	// server still listens for the CLI, the bench and other tools.
 	var conns []*nats.Conn
 	defer func() {
 		for _, nc := range conns {
@@ -127,7 +129,7 @@ func dev(a *args, out io.Writer) error {
 		}
 	}()
 	depsFor := func(name string) (service.Deps, error) {
-		nc, err := natsx.Connect(ns.ClientURL(), "newsroom-dev-"+name, log)
+		nc, err := natsx.Connect(ns.ClientURL(), "newsroom-dev-"+name, log, natsx.InProcess(ns))
 		if err != nil {
 			return service.Deps{}, err
 		}
