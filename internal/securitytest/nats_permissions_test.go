@@ -15,6 +15,7 @@ import (
 	"newsroom.dev/platform/audit"
 	"newsroom.dev/platform/events"
 	"newsroom.dev/platform/natsx"
+	"newsroom.dev/platform/testutil"
 )
 
 // natsService is what one service owns in NATS: its event stream and its
@@ -91,15 +92,7 @@ func startNATSWithUsers(t *testing.T) *natsEnv {
 		t.Fatal("nats-server not ready")
 	}
 	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
-	nc, err := nats.Connect(srv.ClientURL(), nats.UserInfo("admin", "admin-secret"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := testutil.Connect(t, srv.ClientURL(), nats.UserInfo("admin", "admin-secret"))
 	ctx := context.Background()
 	for _, s := range natsServices {
 		if _, err := natsx.EnsureStream(ctx, js, s.stream, events.StreamSubjects(s.name), 1); err != nil {
@@ -120,21 +113,13 @@ func (e *natsEnv) conn(t *testing.T, name string) (*nats.Conn, jetstream.JetStre
 	t.Helper()
 	var mu sync.Mutex
 	var errs []string
-	nc, err := nats.Connect(e.srv.ClientURL(), nats.UserInfo(name, name+"-secret"),
+	js := testutil.Connect(t, e.srv.ClientURL(), nats.UserInfo(name, name+"-secret"),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
 			mu.Lock()
 			errs = append(errs, err.Error())
 			mu.Unlock()
 		}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return nc, js, func() []string {
+	return js.Conn(), js, func() []string {
 		mu.Lock()
 		defer mu.Unlock()
 		return append([]string(nil), errs...)

@@ -9,6 +9,12 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
+// ReadFromFollower makes get the way the Store's updates read a record
+// they have no copy of: a follower of a replicated bucket, lagging or not.
+func (s *Store[T]) ReadFromFollower(get func(ctx context.Context, key string) (jetstream.KeyValueEntry, error)) {
+	s.directGet = get
+}
+
 // PendingEvents is how many events a record as stored in KV still holds.
 func PendingEvents(raw []byte) (int, error) {
 	e, err := unmarshalEnvelope(raw)

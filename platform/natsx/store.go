@@ -48,8 +48,15 @@ type Store[T proto.Message] struct {
 	js     jetstream.JetStream
 	outbox jetstream.Stream
 	stream jetstream.Stream // the bucket's own stream, KV_<bucket>
-	newT   func() T
-	log    *slog.Logger
+	// replicas of the bucket: above 1, reads that decide go to the
+	// leader (see latest.go).
+	replicas int
+	// directGet is how update reads a record it has no copy of:
+	// KV.Get, which any replica may answer. Tests make it a lagging
+	// follower.
+	directGet func(ctx context.Context, key string) (jetstream.KeyValueEntry, error)
+	newT      func() T
+	log       *slog.Logger
 
 	cache recordCache // the records this Store wrote last
 	marks *marks      // this writer's watermark; nil: clear instead
@@ -90,7 +97,8 @@ func NewStore[T proto.Message](ctx context.Context, js jetstream.JetStream, buck
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Store[T]{KV: kv, ClearDelay: DefaultClearDelay, js: js, outbox: ob, stream: st, newT: newT, log: log.With("bucket", bucket)}
+	s := &Store[T]{KV: kv, ClearDelay: DefaultClearDelay, js: js, outbox: ob, stream: st, replicas: st.CachedInfo().Config.Replicas, newT: newT, log: log.With("bucket", bucket)}
+	s.directGet = kv.Get
 	// A deployment whose permissions lack the watermark bucket still
 	// works, with a clear per record.
 	wctx, cancel := context.WithTimeout(ctx, watermarkOpenTimeout)
@@ -106,10 +114,17 @@ func NewStore[T proto.Message](ctx context.Context, js jetstream.JetStream, buck
 // watermarkOpenTimeout bounds the opening of WatermarkBucket.
 const watermarkOpenTimeout = 15 * time.Second
 
-// Get returns the record at key and its KV revision.
+// Get returns the record at key and its KV revision. Any replica of a
+// replicated bucket may answer, one a few milliseconds behind included;
+// GetLatest reads from the leader.
 func (s *Store[T]) Get(ctx context.Context, key string) (T, uint64, error) {
-	var zero T
 	e, err := s.KV.Get(ctx, key)
+	return s.decoded(key, e, err)
+}
+
+// decoded is the record a read of key returned, or its error.
+func (s *Store[T]) decoded(key string, e jetstream.KeyValueEntry, err error) (T, uint64, error) {
+	var zero T
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return zero, 0, ErrNotFound
 	}
@@ -133,7 +148,9 @@ func (s *Store[T]) Get(ctx context.Context, key string) (T, uint64, error) {
 // recordCache), which saves reading it: a write based on a stale copy is
 // refused by the compare-and-set, and if fn returns without writing
 // (ErrNoChange or an error) it is called again on the record as read from
-// the bucket, so no decision rests on a stale copy.
+// the bucket, so no decision rests on a stale copy. In a replicated bucket
+// that second reading is the leader's, and so is any read fn declines on
+// (see latest.go): a follower's copy may be stale too.
 func (s *Store[T]) Update(ctx context.Context, key string, fn func(cur T, exists bool) (T, []Event, error)) (T, error) {
 	v, _, err := s.UpdateRev(ctx, key, fn)
 	return v, err
@@ -171,6 +188,7 @@ func (s *Store[T]) CreateRev(ctx context.Context, key string, fn func(cur T, exi
 func (s *Store[T]) update(ctx context.Context, key string, fn func(cur T, exists bool) (T, []Event, error), assumeNew bool) (T, uint64, error) {
 	var zero T
 	conflicts := 0
+	leader := false // read from the leader: a decline on what it read stands
 	for attempt := 0; ; attempt++ {
 		var (
 			cur    T
@@ -189,7 +207,7 @@ func (s *Store[T]) update(ctx context.Context, key string, fn func(cur T, exists
 			cur, cached = s.newT(), true
 		}
 		if !cached {
-			e, err := s.KV.Get(ctx, key)
+			e, err := s.read(ctx, key, leader)
 			switch {
 			case errors.Is(err, jetstream.ErrKeyNotFound):
 				cur = s.newT()
@@ -212,9 +230,11 @@ func (s *Store[T]) update(ctx context.Context, key string, fn func(cur T, exists
 			}
 		}
 		next, events, err := fn(cur, exists)
-		if err != nil && cached {
-			// Decided on a copy that may be stale: decide again on the
-			// record as it is.
+		if err != nil && (cached || (!leader && s.replicas > 1)) {
+			// Declined on a copy that may be stale (this Store's own, or
+			// a read a lagging follower may have answered): decide again
+			// on the record as it is, the leader's in a replicated bucket.
+			leader = s.replicas > 1
 			continue
 		}
 		if errors.Is(err, ErrNoChange) {
@@ -352,6 +372,15 @@ func (s *Store[T]) put(ctx context.Context, key string, raw []byte, rev uint64, 
 	return 0, fmt.Errorf("%w: %w", jetstream.ErrKeyExists, err)
 }
 
+// read reads key for update: from the leader if asked (see latest),
+// else by a direct get, which any replica may answer.
+func (s *Store[T]) read(ctx context.Context, key string, leader bool) (jetstream.KeyValueEntry, error) {
+	if leader {
+		return s.latest(ctx, key)
+	}
+	return s.directGet(ctx, key)
+}
+
 // wrongLastSequence reports a lost compare-and-set (replicated streams
 // report it with a code of their own).
 func wrongLastSequence(err error) bool {
@@ -432,7 +461,7 @@ func (s *Store[T]) retryStuck(key string, rev uint64, ps []pending, t *ticket) {
 	for attempt := 0; ; attempt++ {
 		time.Sleep(backoff(min(attempt, 5)))
 		ctx, cancel := context.WithTimeout(context.Background(), clearTimeout)
-		e, err := s.KV.Get(ctx, key)
+		e, err := s.latest(ctx, key)
 		switch {
 		case errors.Is(err, jetstream.ErrKeyNotFound) || (err == nil && e.Revision() != rev):
 			err = nil

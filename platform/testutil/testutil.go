@@ -6,9 +6,11 @@ package testutil
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,15 +45,8 @@ func StartNATS(t testing.TB, dir string) *NATS {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nc, err := nats.Connect(s.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := &NATS{Server: s, NC: nc, JS: js, Dir: dir}
+	js := Connect(t, s.ClientURL())
+	n := &NATS{Server: s, NC: js.Conn(), JS: js, Dir: dir}
 	t.Cleanup(n.Stop)
 	return n
 }
@@ -65,6 +60,78 @@ func (n *NATS) Stop() {
 		n.Server.Shutdown()
 		n.Server.WaitForShutdown()
 	}
+}
+
+// Connect connects to the server at url for the test.
+func Connect(t testing.TB, url string, opts ...nats.Option) jetstream.JetStream {
+	t.Helper()
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js
+}
+
+// StartCluster runs n embedded JetStream servers clustered over loopback
+// routes: replicated streams with a leader and followers, as on the
+// compose cluster, in the test's own process. It returns the servers;
+// they are shut down when the test ends.
+func StartCluster(t testing.TB, n int) []*server.Server {
+	t.Helper()
+	// Each server's routes name every server, so the route ports are
+	// picked before any starts.
+	routes := make([]string, n)
+	ports := make([]int, n)
+	for i := range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ports[i] = l.Addr().(*net.TCPAddr).Port
+		routes[i] = fmt.Sprintf("nats://127.0.0.1:%d", ports[i])
+		l.Close()
+	}
+	servers := make([]*server.Server, n)
+	for i := range n {
+		s, err := server.NewServer(&server.Options{
+			ServerName: fmt.Sprintf("test-%d", i+1),
+			Host:       "127.0.0.1",
+			Port:       -1,
+			JetStream:  true,
+			StoreDir:   t.TempDir(),
+			NoLog:      true,
+			NoSigs:     true,
+			Cluster:    server.ClusterOpts{Name: "newsroom-test", Host: "127.0.0.1", Port: ports[i]},
+			Routes:     server.RoutesFromStr(strings.Join(routes, ",")),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Start()
+		servers[i] = s
+		t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
+	}
+	for _, s := range servers {
+		if !s.ReadyForConnections(30 * time.Second) {
+			t.Fatalf("clustered server %s not ready", s.Name())
+		}
+	}
+	// Until JetStream's meta group has a leader, requests to create a
+	// stream wait out their timeout.
+	Eventually(t, 30*time.Second, "a JetStream meta leader", func() bool {
+		for _, s := range servers {
+			if s.JetStreamIsLeader() {
+				return true
+			}
+		}
+		return false
+	})
+	return servers
 }
 
 // Logger is a logger that writes only when NEWSROOM_TEST_LOG is set.

@@ -84,7 +84,7 @@ func (s *Service) get(ctx context.Context, id string) (*articlev1.Article, error
 	if !validID(id) {
 		return nil, notFound(id)
 	}
-	a, _, err := s.articles.Get(ctx, id)
+	a, _, err := s.articles.GetLatest(ctx, id)
 	if errors.Is(err, natsx.ErrNotFound) {
 		return nil, notFound(id)
 	}

@@ -117,7 +117,7 @@ func (s *Service) curate(ctx context.Context, article, other string, op curation
 	if err := s.refresh(ctx, article, true); err != nil {
 		return nil, nil, grpcx.Internal(ctx, s.log, "recomputing related stories", err)
 	}
-	v, _, err := s.related.Get(ctx, article)
+	v, _, err := s.related.GetLatest(ctx, article)
 	if err != nil {
 		return nil, nil, grpcx.Internal(ctx, s.log, "reading related stories", err)
 	}

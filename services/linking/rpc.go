@@ -27,7 +27,7 @@ func (s *Service) GetRelated(ctx context.Context, req *linkingv1.GetRelatedReque
 	if err != nil {
 		return nil, err
 	}
-	v, _, err := s.related.Get(ctx, id)
+	v, _, err := s.related.GetLatest(ctx, id)
 	switch {
 	case errors.Is(err, natsx.ErrNotFound):
 		return nil, status.Errorf(codes.NotFound, "article %q is not a published story known to linking", id)

@@ -292,7 +292,7 @@ func (s *Service) GetPublication(ctx context.Context, req *publishingv1.GetPubli
 	if err := checkID(id); err != nil {
 		return nil, err
 	}
-	pub, _, err := s.pubs.Get(ctx, id)
+	pub, _, err := s.pubs.GetLatest(ctx, id)
 	if err == nil {
 		upgrade(pub)
 		pub, err = s.withBox(ctx, pub)

@@ -39,7 +39,7 @@ func (s *Service) dropScheduleKey(ctx context.Context, id string) {
 // reconcileSchedule makes id's schedule key match pub (read afresh if nil).
 func (s *Service) reconcileSchedule(ctx context.Context, id string, pub *publishingv1.Publication) {
 	if pub == nil {
-		p, _, err := s.pubs.Get(ctx, id)
+		p, _, err := s.pubs.GetLatest(ctx, id)
 		if err != nil && !errors.Is(err, natsx.ErrNotFound) {
 			s.log.Warn("reconcile schedule", "article", id, "err", err)
 			return

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -23,7 +22,7 @@ func (s *Service) GetReview(ctx context.Context, req *reviewv1.GetReviewRequest)
 	if err := requireArticleID(req.GetArticleId()); err != nil {
 		return nil, err
 	}
-	r, _, err := s.reviews.Get(ctx, req.GetArticleId())
+	r, _, err := s.reviews.GetLatest(ctx, req.GetArticleId())
 	if errors.Is(err, natsx.ErrNotFound) {
 		return nil, status.Errorf(codes.NotFound, "no review for article %q", req.GetArticleId())
 	}
@@ -211,29 +210,16 @@ func (s *Service) update(ctx context.Context, articleID, what string, fn func(r 
 // submitted loads the revision under review as it was submitted.
 //
 // The article was stored before the review that names it, so it exists;
-// but a KV read may be served by any replica of a replicated bucket
-// (JetStream's direct get), and a follower a few milliseconds behind the
-// leader answers "not found". Seen in the compose stack: a desk decision
-// moments after the flags were raised failed as Internal. Not found is
-// therefore read again, for up to about two seconds, before it counts.
+// but a follower of a replicated bucket a few milliseconds behind the
+// leader answers "not found" (seen in the compose stack: a desk decision
+// moments after the flags were raised failed as Internal), so it is read
+// from the leader.
 func (s *Service) submitted(ctx context.Context, r *reviewv1.Review) (*articlev1.Article, error) {
-	key := articleKey(r.GetArticleId(), r.GetRevision())
-	wait := 5 * time.Millisecond
-	for {
-		a, _, err := s.articles.Get(ctx, key)
-		if err == nil {
-			return a, nil
-		}
-		if !errors.Is(err, natsx.ErrNotFound) || wait > time.Second {
-			return nil, fmt.Errorf("review: submitted article %s revision %d: %w", r.GetArticleId(), r.GetRevision(), err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(wait):
-		}
-		wait *= 2
+	a, _, err := s.articles.GetLatest(ctx, articleKey(r.GetArticleId(), r.GetRevision()))
+	if err != nil {
+		return nil, fmt.Errorf("review: submitted article %s revision %d: %w", r.GetArticleId(), r.GetRevision(), err)
 	}
+	return a, nil
 }
 
 func stateName(st reviewv1.ReviewState) string {

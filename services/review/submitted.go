@@ -124,7 +124,7 @@ func clearReview(ctx context.Context, r *reviewv1.Review, a *articlev1.Article, 
 func (s *Service) keep(ctx context.Context, a *articlev1.Article, clearsAtOnce bool) (later bool, err error) {
 	key := articleKey(a.GetId(), a.GetRevision())
 	if clearsAtOnce {
-		cur, _, err := s.articles.Get(ctx, key)
+		cur, _, err := s.articles.GetLatest(ctx, key)
 		if errors.Is(err, natsx.ErrNotFound) {
 			return false, nil
 		}
