@@ -21,27 +21,45 @@ import (
 // would leave a crashed writer's events unpublished, and a client that
 // just wrote through one replica would be refused as stale by another.
 //
-// So the reads that decide are made from the bucket stream's leader,
+// So the reads that decide are made from the bucket stream's leader
+// (Bucket.GetLatest),
 // with the JetStream API's message get, which only the leader answers
 // (nats-server 2.12 can also make a direct get wait for a revision, but
 // nats.go has no option for it yet). In `newsroom dev`, with one server,
 // a direct get is already the latest and is used as it is.
 
-// GetLatest is Get, read from the leader of a replicated bucket: the
-// record as the last acknowledged write left it. Use it where a caller
-// may have just written, through this replica or another (an RPC that
-// returns a record to the client that changed it).
-func (s *Store[T]) GetLatest(ctx context.Context, key string) (T, uint64, error) {
-	e, err := s.latest(ctx, key)
-	return s.decoded(key, e, err)
+// Bucket is a KV bucket that can also be read from its leader: GetLatest,
+// for the reads a decision rests on. Services that keep a bucket
+// themselves rather than through a Store open it with OpenBucket.
+type Bucket struct {
+	jetstream.KeyValue
+	// Stream is the bucket's own stream, KV_<bucket>.
+	Stream jetstream.Stream
+
+	js       jetstream.JetStream
+	replicas int // of the bucket as created: above 1, GetLatest asks the leader
 }
 
-// latest reads key as KeyValue.Get does (jetstream.ErrKeyNotFound for a
-// key that does not exist or was deleted), from the leader when the
-// bucket is replicated.
-func (s *Store[T]) latest(ctx context.Context, key string) (jetstream.KeyValueEntry, error) {
-	if s.replicas <= 1 {
-		return s.KV.Get(ctx, key)
+// OpenBucket opens (creating if needed) a file-backed bucket, as EnsureKV
+// does.
+func OpenBucket(ctx context.Context, js jetstream.JetStream, bucket string, replicas int) (*Bucket, error) {
+	kv, err := EnsureKV(ctx, js, bucket, replicas)
+	if err != nil {
+		return nil, err
+	}
+	st, err := js.Stream(ctx, "KV_"+bucket)
+	if err != nil {
+		return nil, fmt.Errorf("natsx: bucket %s: %w", bucket, err)
+	}
+	return &Bucket{KeyValue: kv, Stream: st, js: js, replicas: st.CachedInfo().Config.Replicas}, nil
+}
+
+// GetLatest reads key as Get does (jetstream.ErrKeyNotFound for a key
+// that does not exist or was deleted), from the leader when the bucket
+// is replicated: the record as the last acknowledged write left it.
+func (b *Bucket) GetLatest(ctx context.Context, key string) (jetstream.KeyValueEntry, error) {
+	if b.replicas <= 1 {
+		return b.Get(ctx, key)
 	}
 	if !validKVKey(key) {
 		return nil, jetstream.ErrInvalidKey
@@ -51,12 +69,12 @@ func (s *Store[T]) latest(ctx context.Context, key string) (jetstream.KeyValueEn
 		ctx, cancel = context.WithTimeout(ctx, publishTimeout)
 		defer cancel()
 	}
-	req, err := json.Marshal(msgGetRequest{LastBySubject: "$KV." + s.KV.Bucket() + "." + key})
+	req, err := json.Marshal(msgGetRequest{LastBySubject: "$KV." + b.Bucket() + "." + key})
 	if err != nil {
 		return nil, err
 	}
-	subject := apiPrefix(s.js) + "STREAM.MSG.GET." + s.stream.CachedInfo().Config.Name
-	m, err := s.js.Conn().RequestWithContext(ctx, subject, req)
+	subject := apiPrefix(b.js) + "STREAM.MSG.GET." + b.Stream.CachedInfo().Config.Name
+	m, err := b.js.Conn().RequestWithContext(ctx, subject, req)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +91,7 @@ func (s *Store[T]) latest(ctx context.Context, key string) (jetstream.KeyValueEn
 	if resp.Message == nil {
 		return nil, jetstream.ErrInvalidJetStreamResponse
 	}
-	e := &leaderEntry{bucket: s.KV.Bucket(), key: key, value: resp.Message.Data, rev: resp.Message.Sequence, created: resp.Message.Time, op: jetstream.KeyValuePut}
+	e := &leaderEntry{bucket: b.Bucket(), key: key, value: resp.Message.Data, rev: resp.Message.Sequence, created: resp.Message.Time, op: jetstream.KeyValuePut}
 	if len(resp.Message.Header) > 0 {
 		h, err := nats.DecodeHeadersMsg(resp.Message.Header)
 		if err != nil {
@@ -85,6 +103,15 @@ func (s *Store[T]) latest(ctx context.Context, key string) (jetstream.KeyValueEn
 		}
 	}
 	return e, nil
+}
+
+// GetLatest is Get, read from the leader of a replicated bucket: the
+// record as the last acknowledged write left it. Use it where a caller
+// may have just written, through this replica or another (an RPC that
+// returns a record to the client that changed it).
+func (s *Store[T]) GetLatest(ctx context.Context, key string) (T, uint64, error) {
+	e, err := s.bucket.GetLatest(ctx, key)
+	return s.decoded(key, e, err)
 }
 
 // apiPrefix is where js sends JetStream API requests.

@@ -149,7 +149,7 @@ func (s *Store[T]) recoverWrites(ctx context.Context, minAge time.Duration) (int
 // finish publishes and clears the events the record at key holds, if any,
 // and reports whether it did.
 func (s *Store[T]) finish(ctx context.Context, key string) (bool, error) {
-	e, err := s.latest(ctx, key)
+	e, err := s.bucket.GetLatest(ctx, key)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return false, nil
 	}
@@ -200,7 +200,7 @@ func (s *Store[T]) recoverMarkers(ctx context.Context, minAge time.Duration) (in
 				continue
 			}
 			key := string(m.Data())
-			e, err := s.latest(ctx, key)
+			e, err := s.bucket.GetLatest(ctx, key)
 			if err == nil {
 				_, env, derr := s.decodeEnv(e.Value())
 				if derr == nil && len(env.Pending) > 0 && !s.published(ctx, key, e.Revision(), env.Writer) {

@@ -48,8 +48,9 @@ type Store[T proto.Message] struct {
 	js     jetstream.JetStream
 	outbox jetstream.Stream
 	stream jetstream.Stream // the bucket's own stream, KV_<bucket>
+	bucket *Bucket          // for reads from its leader (see latest.go)
 	// replicas of the bucket: above 1, reads that decide go to the
-	// leader (see latest.go).
+	// leader.
 	replicas int
 	// directGet is how update reads a record it has no copy of:
 	// KV.Get, which any replica may answer. Tests make it a lagging
@@ -82,14 +83,11 @@ const (
 
 // NewStore opens (creating if needed) the bucket and the outbox stream.
 func NewStore[T proto.Message](ctx context.Context, js jetstream.JetStream, bucket string, replicas int, newT func() T, log *slog.Logger) (*Store[T], error) {
-	kv, err := EnsureKV(ctx, js, bucket, replicas)
+	b, err := OpenBucket(ctx, js, bucket, replicas)
 	if err != nil {
 		return nil, err
 	}
-	st, err := js.Stream(ctx, "KV_"+bucket)
-	if err != nil {
-		return nil, fmt.Errorf("natsx: bucket %s: %w", bucket, err)
-	}
+	kv, st := b.KeyValue, b.Stream
 	ob, err := EnsureStream(ctx, js, OutboxStream, []string{OutboxSubject + ".>"}, replicas)
 	if err != nil {
 		return nil, err
@@ -97,7 +95,7 @@ func NewStore[T proto.Message](ctx context.Context, js jetstream.JetStream, buck
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Store[T]{KV: kv, ClearDelay: DefaultClearDelay, js: js, outbox: ob, stream: st, replicas: st.CachedInfo().Config.Replicas, newT: newT, log: log.With("bucket", bucket)}
+	s := &Store[T]{KV: kv, ClearDelay: DefaultClearDelay, js: js, outbox: ob, stream: st, bucket: b, replicas: b.replicas, newT: newT, log: log.With("bucket", bucket)}
 	s.directGet = kv.Get
 	// A deployment whose permissions lack the watermark bucket still
 	// works, with a clear per record.
@@ -372,11 +370,15 @@ func (s *Store[T]) put(ctx context.Context, key string, raw []byte, rev uint64, 
 	return 0, fmt.Errorf("%w: %w", jetstream.ErrKeyExists, err)
 }
 
-// read reads key for update: from the leader if asked (see latest),
+// Bucket is the Store's bucket, for what a caller does with it beside
+// the Store (a delete by compare-and-set, reads from its leader).
+func (s *Store[T]) Bucket() *Bucket { return s.bucket }
+
+// read reads key for update: from the leader if asked (see Bucket.GetLatest),
 // else by a direct get, which any replica may answer.
 func (s *Store[T]) read(ctx context.Context, key string, leader bool) (jetstream.KeyValueEntry, error) {
 	if leader {
-		return s.latest(ctx, key)
+		return s.bucket.GetLatest(ctx, key)
 	}
 	return s.directGet(ctx, key)
 }
@@ -461,7 +463,7 @@ func (s *Store[T]) retryStuck(key string, rev uint64, ps []pending, t *ticket) {
 	for attempt := 0; ; attempt++ {
 		time.Sleep(backoff(min(attempt, 5)))
 		ctx, cancel := context.WithTimeout(context.Background(), clearTimeout)
-		e, err := s.latest(ctx, key)
+		e, err := s.bucket.GetLatest(ctx, key)
 		switch {
 		case errors.Is(err, jetstream.ErrKeyNotFound) || (err == nil && e.Revision() != rev):
 			err = nil

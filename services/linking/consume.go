@@ -121,7 +121,7 @@ func (s *Service) onUnpublished(ctx context.Context, data []byte) error {
 		return nil
 	}
 	s.index().Delete(id, kvRev)
-	boxRev, err := deleteKey(ctx, s.related.KV, id)
+	boxRev, err := deleteKey(ctx, s.related.Bucket(), id)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ func (s *Service) readCuration(ctx context.Context, id string) (*linkingv1.Curat
 }
 
 func (s *Service) getCuration(ctx context.Context, id string) (*linkingv1.Curation, uint64, error) {
-	e, err := s.curation.Get(ctx, id)
+	e, err := s.curation.GetLatest(ctx, id)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return &linkingv1.Curation{ArticleId: id}, 0, nil
 	}

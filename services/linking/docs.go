@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"newsroom.dev/platform/natsx"
 	"newsroom.dev/services/linking/index"
 )
 
@@ -32,7 +33,7 @@ func (s *Service) putDoc(ctx context.Context, r record, raw []byte) (kvRev uint6
 		return 0, false, false, fmt.Errorf("linking: put doc %s: %w", r.ID, err)
 	}
 	for attempt := 0; attempt < 50; attempt++ {
-		e, err := s.docs.Get(ctx, r.ID)
+		e, err := s.docs.GetLatest(ctx, r.ID)
 		switch {
 		case errors.Is(err, jetstream.ErrKeyNotFound):
 			kvRev, err = s.docs.Create(ctx, r.ID, raw)
@@ -70,7 +71,7 @@ func (s *Service) deleteDoc(ctx context.Context, id string, rev int64, n int32) 
 		return 0, false, err
 	}
 	for attempt := 0; attempt < 50; attempt++ {
-		e, err := s.docs.Get(ctx, id)
+		e, err := s.docs.GetLatest(ctx, id)
 		switch {
 		case errors.Is(err, jetstream.ErrKeyNotFound):
 			kvRev, err = s.docs.Create(ctx, id, raw)
@@ -103,9 +104,9 @@ func (s *Service) deleteDoc(ctx context.Context, id string, rev int64, n int32) 
 // revision is not returned by JetStream, but it is above the one the
 // delete was conditional on, so that one plus one is a safe lower bound
 // for the caches.
-func deleteKey(ctx context.Context, kv jetstream.KeyValue, key string) (kvRev uint64, err error) {
+func deleteKey(ctx context.Context, kv *natsx.Bucket, key string) (kvRev uint64, err error) {
 	for attempt := 0; attempt < 50; attempt++ {
-		e, err := kv.Get(ctx, key)
+		e, err := kv.GetLatest(ctx, key)
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
 			return 0, nil
 		}

@@ -44,9 +44,9 @@ type Service struct {
 	d        service.Deps
 	cfg      Config
 	log      *slog.Logger
-	docs     jetstream.KeyValue
+	docs     *natsx.Bucket
 	related  *natsx.Store[*linkingv1.RelatedUpdated]
-	curation jetstream.KeyValue
+	curation *natsx.Bucket
 	snaps    jetstream.ObjectStore
 	idx      atomic.Pointer[index.Index]
 	links    *links
@@ -84,7 +84,7 @@ func New(ctx context.Context, d service.Deps, cfg Config) (*Service, error) {
 	if _, err := natsx.EnsureStream(ctx, d.JS, events.StreamLinking, events.StreamSubjects("linking"), d.Replicas); err != nil {
 		return nil, err
 	}
-	docs, err := natsx.EnsureKV(ctx, d.JS, BucketDocs, d.Replicas)
+	docs, err := natsx.OpenBucket(ctx, d.JS, BucketDocs, d.Replicas)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +92,7 @@ func New(ctx context.Context, d service.Deps, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	curation, err := natsx.EnsureKV(ctx, d.JS, BucketCuration, d.Replicas)
+	curation, err := natsx.OpenBucket(ctx, d.JS, BucketCuration, d.Replicas)
 	if err != nil {
 		return nil, err
 	}

@@ -299,9 +299,11 @@ func (s *Service) dropQueue(ctx context.Context, id string) {
 
 var errNotFound = errors.New("webhook not found")
 
-// get reads one subscription.
+// get reads one subscription, from the bucket's leader: a delivery that
+// read a follower a moment behind a new subscription would be dropped as
+// meant for one removed.
 func (s *Service) get(ctx context.Context, id string) (*record, error) {
-	e, err := s.kv.Get(ctx, id)
+	e, err := s.kv.GetLatest(ctx, id)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return nil, errNotFound
 	}

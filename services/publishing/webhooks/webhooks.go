@@ -152,7 +152,7 @@ type Service struct {
 	d      service.Deps
 	cfg    Config
 	log    *slog.Logger
-	kv     jetstream.KeyValue
+	kv     *natsx.Bucket
 	tasks  jetstream.Stream
 	logs   jetstream.Stream
 	client *http.Client
@@ -179,7 +179,7 @@ func New(ctx context.Context, d service.Deps, cfg Config) (*Service, error) {
 	}
 	s := &Service{d: d, cfg: cfg, log: log.With("component", "webhooks"), client: newClient()}
 	var err error
-	if s.kv, err = natsx.EnsureKV(ctx, d.JS, Bucket, d.Replicas); err != nil {
+	if s.kv, err = natsx.OpenBucket(ctx, d.JS, Bucket, d.Replicas); err != nil {
 		return nil, err
 	}
 	if s.tasks, err = ensureStream(ctx, d.JS, jetstream.StreamConfig{
