@@ -22,11 +22,11 @@ import (
 // just wrote through one replica would be refused as stale by another.
 //
 // So the reads that decide are made from the bucket stream's leader
-// (Bucket.GetLatest),
-// with the JetStream API's message get, which only the leader answers
-// (nats-server 2.12 can also make a direct get wait for a revision, but
-// nats.go has no option for it yet). In `newsroom dev`, with one server,
-// a direct get is already the latest and is used as it is.
+// (Bucket.GetLatest), with the JetStream API's message get, which only
+// the leader answers (nats-server 2.12 can also make a direct get wait
+// for a revision, but nats.go has no option for it yet). In `newsroom
+// dev`, with one server, a direct get is already the latest and is used
+// as it is.
 
 // Bucket is a KV bucket that can also be read from its leader: GetLatest,
 // for the reads a decision rests on. Services that keep a bucket
@@ -54,11 +54,14 @@ func OpenBucket(ctx context.Context, js jetstream.JetStream, bucket string, repl
 	return &Bucket{KeyValue: kv, Stream: st, js: js, replicas: st.CachedInfo().Config.Replicas}, nil
 }
 
+// replicated reports whether the bucket has followers that can lag.
+func (b *Bucket) replicated() bool { return b.replicas > 1 }
+
 // GetLatest reads key as Get does (jetstream.ErrKeyNotFound for a key
 // that does not exist or was deleted), from the leader when the bucket
 // is replicated: the record as the last acknowledged write left it.
 func (b *Bucket) GetLatest(ctx context.Context, key string) (jetstream.KeyValueEntry, error) {
-	if b.replicas <= 1 {
+	if !b.replicated() {
 		return b.Get(ctx, key)
 	}
 	if !validKVKey(key) {

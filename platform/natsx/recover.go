@@ -80,7 +80,7 @@ func (s *Store[T]) recoverWrites(ctx context.Context, minAge time.Duration) (int
 			n++
 		}
 	}
-	info, err := s.stream.Info(ctx)
+	info, err := s.bucket.Stream.Info(ctx)
 	if err != nil {
 		return n, fmt.Errorf("natsx: recover %s: %w", s.KV.Bucket(), err)
 	}
@@ -92,7 +92,7 @@ func (s *Store[T]) recoverWrites(ctx context.Context, minAge time.Duration) (int
 	if s.scanFrom > 0 {
 		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, s.scanFrom
 	}
-	cons, err := s.stream.OrderedConsumer(ctx, cfg)
+	cons, err := s.bucket.Stream.OrderedConsumer(ctx, cfg)
 	if err != nil {
 		return n, fmt.Errorf("natsx: recover %s: %w", s.KV.Bucket(), err)
 	}

@@ -47,11 +47,7 @@ type Store[T proto.Message] struct {
 
 	js     jetstream.JetStream
 	outbox jetstream.Stream
-	stream jetstream.Stream // the bucket's own stream, KV_<bucket>
-	bucket *Bucket          // for reads from its leader (see latest.go)
-	// replicas of the bucket: above 1, reads that decide go to the
-	// leader.
-	replicas int
+	bucket *Bucket // KV, its stream and reads from its leader (latest.go)
 	// directGet is how update reads a record it has no copy of:
 	// KV.Get, which any replica may answer. Tests make it a lagging
 	// follower.
@@ -87,7 +83,6 @@ func NewStore[T proto.Message](ctx context.Context, js jetstream.JetStream, buck
 	if err != nil {
 		return nil, err
 	}
-	kv, st := b.KeyValue, b.Stream
 	ob, err := EnsureStream(ctx, js, OutboxStream, []string{OutboxSubject + ".>"}, replicas)
 	if err != nil {
 		return nil, err
@@ -95,8 +90,8 @@ func NewStore[T proto.Message](ctx context.Context, js jetstream.JetStream, buck
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Store[T]{KV: kv, ClearDelay: DefaultClearDelay, js: js, outbox: ob, stream: st, bucket: b, replicas: b.replicas, newT: newT, log: log.With("bucket", bucket)}
-	s.directGet = kv.Get
+	s := &Store[T]{KV: b.KeyValue, ClearDelay: DefaultClearDelay, js: js, outbox: ob, bucket: b, newT: newT, log: log.With("bucket", bucket)}
+	s.directGet = b.Get
 	// A deployment whose permissions lack the watermark bucket still
 	// works, with a clear per record.
 	wctx, cancel := context.WithTimeout(ctx, watermarkOpenTimeout)
@@ -228,11 +223,11 @@ func (s *Store[T]) update(ctx context.Context, key string, fn func(cur T, exists
 			}
 		}
 		next, events, err := fn(cur, exists)
-		if err != nil && (cached || (!leader && s.replicas > 1)) {
+		if err != nil && (cached || (!leader && s.bucket.replicated())) {
 			// Declined on a copy that may be stale (this Store's own, or
 			// a read a lagging follower may have answered): decide again
 			// on the record as it is, the leader's in a replicated bucket.
-			leader = s.replicas > 1
+			leader = s.bucket.replicated()
 			continue
 		}
 		if errors.Is(err, ErrNoChange) {
@@ -358,7 +353,7 @@ func (s *Store[T]) put(ctx context.Context, key string, raw []byte, rev uint64, 
 	}
 	// Creating a key that was deleted: its delete marker is the revision
 	// to replace (KeyValue.Create does the same).
-	last, gerr := s.stream.GetLastMsgForSubject(ctx, subject)
+	last, gerr := s.bucket.Stream.GetLastMsgForSubject(ctx, subject)
 	if gerr == nil {
 		if op := last.Header.Get("KV-Operation"); op == "DEL" || op == "PURGE" {
 			newRev, err = pub(last.Sequence)
