@@ -122,11 +122,12 @@ func StartCluster(t testing.TB, n int) []*server.Server {
 		}
 	}
 	// Until JetStream's meta group has a leader, requests to create a
-	// stream wait out their timeout.
-	Eventually(t, 30*time.Second, "a JetStream meta leader", func() bool {
+	// stream wait out their timeout; until it has heard from every
+	// server, an R3 stream finds "no suitable peers for placement".
+	Eventually(t, 30*time.Second, "a JetStream meta leader that knows every server", func() bool {
 		for _, s := range servers {
 			if s.JetStreamIsLeader() {
-				return true
+				return len(s.JetStreamClusterPeers()) == n
 			}
 		}
 		return false
