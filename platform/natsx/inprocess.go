@@ -19,11 +19,13 @@ import (
 // those were 30 % of the CPU of `newsroom dev` (docs/benchmarks.md).
 //
 // The server offers such connections as net.Pipe, which has no buffer: a
-// write waits until the other side reads it. Used as it is, the server's
-// writer stalls behind the client's reader and the client's flusher
+// write waits until the other side reads it. Used as it is, the client's
+// flusher, which holds the connection's lock while it writes, stalls
 // behind the server's reader, and under load that lost 10 % of the
 // throughput TCP gives. So the client's end is a bufferedConn, which
-// buffers each way as a socket does.
+// buffers what the client writes as a socket does. (Buffering what the
+// server writes too was measured level with this: the client's reader
+// keeps up.)
 func InProcess(s *server.Server) nats.Option {
 	return nats.InProcessServer(inProcess{s})
 }
@@ -38,33 +40,28 @@ func (p inProcess) InProcessConn() (net.Conn, error) {
 	return newBufferedConn(c), nil
 }
 
-// bufferedConn is the client's end of an in-process connection. One
-// goroutine reads from the pipe into in, as far as connBuffer ahead of the
-// client; another writes out to the pipe, what the client wrote, so
-// Write returns at once unless connBuffer bytes are already waiting.
-// Bounded buffers keep the backpressure a socket gives: a client the
-// server cannot keep up with waits in Write, and a client that stops
-// reading stalls the server's writer, which the server then treats as a
-// slow consumer, as over TCP.
+// bufferedConn is the client's end of an in-process connection: reads
+// come from the pipe as they are, and a goroutine writes to the pipe what
+// the client wrote, so Write returns at once unless connBuffer bytes are
+// already waiting. The bound keeps the backpressure a socket gives: a
+// client the server cannot keep up with waits in Write.
 //
-// Deadlines apply to this end's waits (nats.go sets them while it
-// connects and around each flush); the pipe itself never has one.
+// The write deadline applies to that wait (nats.go sets one around each
+// flush); the read deadline is the pipe's.
 type bufferedConn struct {
-	pipe net.Conn
-	done chan struct{} // closed when the writer goroutine ends
+	net.Conn               // the pipe
+	done     chan struct{} // closed when the writer goroutine ends
 
 	mu      sync.Mutex
-	cond    sync.Cond // broadcast when a buffer, a deadline or closing changes
-	in, out connBuf
-	inErr   error // why the reader goroutine stopped
+	cond    sync.Cond // broadcast when out, the write deadline or closing changes
+	out     connBuf
 	outErr  error // why the writer goroutine stopped
 	closing bool
-	rdl     time.Time // read deadline
 	wdl     time.Time // write deadline
 }
 
-// connBuffer is how far each direction may run ahead of its reader: about
-// what a loopback socket buffers.
+// connBuffer is how far the client's writes may run ahead of the server's
+// reader: about what a loopback socket buffers.
 const connBuffer = 1 << 20
 
 // closeFlushTimeout bounds how long Close waits for what the client wrote
@@ -72,37 +69,10 @@ const connBuffer = 1 << 20
 const closeFlushTimeout = 2 * time.Second
 
 func newBufferedConn(pipe net.Conn) *bufferedConn {
-	c := &bufferedConn{pipe: pipe, done: make(chan struct{})}
+	c := &bufferedConn{Conn: pipe, done: make(chan struct{})}
 	c.cond.L = &c.mu
-	go c.readPipe()
 	go c.writePipe()
 	return c
-}
-
-// readPipe moves what the server sends into in.
-func (c *bufferedConn) readPipe() {
-	b := make([]byte, 32<<10)
-	for {
-		n, err := c.pipe.Read(b)
-		c.mu.Lock()
-		if n > 0 {
-			if c.in.len() == 0 {
-				c.cond.Broadcast() // a Read may be waiting
-			}
-			c.in.write(b[:n])
-		}
-		if err != nil {
-			c.inErr = err
-			c.cond.Broadcast()
-		}
-		for err == nil && c.in.len() >= connBuffer && !c.closing {
-			c.cond.Wait()
-		}
-		c.mu.Unlock()
-		if err != nil {
-			return
-		}
-	}
 }
 
 // writePipe passes what the client wrote to the server, and ends once the
@@ -124,7 +94,7 @@ func (c *bufferedConn) writePipe() {
 		}
 		chunk = c.out.swap(chunk)
 		c.mu.Unlock()
-		if _, err := c.pipe.Write(chunk); err != nil {
+		if _, err := c.Conn.Write(chunk); err != nil {
 			c.mu.Lock()
 			c.outErr = err
 			c.cond.Broadcast()
@@ -132,26 +102,6 @@ func (c *bufferedConn) writePipe() {
 			return
 		}
 	}
-}
-
-func (c *bufferedConn) Read(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for c.in.len() == 0 {
-		switch {
-		case c.closing:
-			return 0, net.ErrClosed
-		case c.inErr != nil:
-			return 0, c.inErr
-		case expired(c.rdl):
-			return 0, os.ErrDeadlineExceeded
-		}
-		c.wait(c.rdl)
-	}
-	if c.in.len() >= connBuffer {
-		c.cond.Broadcast() // readPipe may be waiting for room
-	}
-	return c.in.read(p), nil
 }
 
 func (c *bufferedConn) Write(p []byte) (int, error) {
@@ -198,32 +148,27 @@ func (c *bufferedConn) Close() error {
 	case <-c.done:
 	case <-time.After(closeFlushTimeout):
 	}
-	return c.pipe.Close()
+	return c.Conn.Close()
 }
 
-func (c *bufferedConn) LocalAddr() net.Addr  { return c.pipe.LocalAddr() }
-func (c *bufferedConn) RemoteAddr() net.Addr { return c.pipe.RemoteAddr() }
+func (c *bufferedConn) SetDeadline(t time.Time) error {
+	if err := c.Conn.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return c.SetWriteDeadline(t)
+}
 
-func (c *bufferedConn) SetDeadline(t time.Time) error      { return c.setDeadline(t, true, true) }
-func (c *bufferedConn) SetReadDeadline(t time.Time) error  { return c.setDeadline(t, true, false) }
-func (c *bufferedConn) SetWriteDeadline(t time.Time) error { return c.setDeadline(t, false, true) }
-
-func (c *bufferedConn) setDeadline(t time.Time, read, write bool) error {
+func (c *bufferedConn) SetWriteDeadline(t time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if read {
-		c.rdl = t
-	}
-	if write {
-		c.wdl = t
-	}
+	c.wdl = t
 	c.cond.Broadcast() // a wait may now end sooner
 	return nil
 }
 
 // wait waits for a broadcast, or until deadline if there is one; c.mu is
 // held. A timer is armed only here, when a wait is needed, not each time
-// a deadline is set (nats.go sets one around every flush).
+// the deadline is set (nats.go sets one around every flush).
 func (c *bufferedConn) wait(deadline time.Time) {
 	if deadline.IsZero() {
 		c.cond.Wait()
@@ -257,15 +202,6 @@ func (q *connBuf) write(p []byte) {
 		q.r = 0
 	}
 	q.b = append(q.b, p...)
-}
-
-func (q *connBuf) read(p []byte) int {
-	n := copy(p, q.b[q.r:])
-	q.r += n
-	if q.r == len(q.b) {
-		q.b, q.r = q.b[:0], 0
-	}
-	return n
 }
 
 // swap hands the unread bytes over in a slice of their own, taking spare
