@@ -16,19 +16,11 @@ import (
 // A client connected in process does everything a service does over
 // TCP: JetStream publishes and their acks, KV compare-and-set, a durable
 // consumer's deliveries and acks, with messages larger than the conn's
-// buffers both ways.
+// buffer both ways.
 func TestInProcessConnectionCarriesJetStream(t *testing.T) {
 	ctx := testCtx(t)
 	n := testutil.StartNATS(t, "")
-	nc, err := natsx.Connect(n.Server.ClientURL(), "in-process", testutil.Logger(), natsx.InProcess(n.Server))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := testutil.Connect(t, n.Server.ClientURL(), natsx.InProcess(n.Server))
 	if _, err := natsx.EnsureStream(ctx, js, "INPROC", []string{"inproc.>"}, 1); err != nil {
 		t.Fatal(err)
 	}
