@@ -32,6 +32,7 @@ func init() {
 	register("bench", spec{
 		"articles": true, "writers": true, "rate": true, "nats": true, "tokens": true,
 		"flagged": true, "out": true, "timeout": true, "warmup": true, "clusters": true, "seed": true, "nats-ca": true,
+		"metrics": true,
 	}, bench)
 }
 
@@ -45,8 +46,12 @@ func init() {
 // order: the --warmup first ones untimed, then the timed ones, so stories
 // about one event arrive close together, as in a newsroom. Which ones
 // carry a claim for review (--flagged, a share) follows from the seed too.
+//
+// With --metrics (the /metrics URLs of the processes under test, comma
+// separated: `newsroom dev` prints its own) it also reports the CPU time
+// an article cost them, and the bench itself, over the timed run.
 func bench(a *args, out io.Writer) error {
-	const u = "bench --tokens FILE --nats URL [--nats-ca FILE] [--articles N] [--writers W] [--rate R] [--flagged F] [--warmup N] [--seed S] [--out FILE]"
+	const u = "bench --tokens FILE --nats URL [--nats-ca FILE] [--articles N] [--writers W] [--rate R] [--flagged F] [--warmup N] [--seed S] [--metrics URL,...] [--out FILE]"
 	n, _ := strconv.Atoi(a.str("articles", "", "1000"))
 	writers, _ := strconv.Atoi(a.str("writers", "", "16"))
 	rate, _ := strconv.ParseFloat(a.str("rate", "", "0"), 64)
@@ -112,6 +117,10 @@ func bench(a *args, out io.Writer) error {
 	if err := b2.watch(ctx, js); err != nil {
 		return err
 	}
+	cpu := newCPUMeter(a.str("metrics", "", ""))
+	if err := cpu.start(ctx); err != nil { // a wrong URL fails now, not after the warm-up
+		return err
+	}
 
 	// Warm-up, untimed: the archive's first stories, so the first timed
 	// ones do not land in an empty index.
@@ -128,6 +137,9 @@ func bench(a *args, out io.Writer) error {
 		return fmt.Errorf("warm-up: %w", err)
 	}
 
+	if err := cpu.start(ctx); err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "bench: %d articles, %d writers, rate %s, %.0f%% flagged\n", n, writers, rateName(rate), flagged*100)
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -171,13 +183,25 @@ func bench(a *args, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Read before the summary, while nothing but idling runs.
+	spent, self, err := cpu.stop(ctx)
+	elapsed := time.Since(start)
+	if err != nil {
+		return err
+	}
 	sum := b2.summary(ids, start, n, writers, rate, flagged)
+	if len(cpu.targets) > 0 {
+		sum.CPU = cpuSummary(cpu.targets, spent, self, n, elapsed.Seconds())
+	}
 	if a.flag("json") {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(sum)
+		if err := enc.Encode(sum); err != nil {
+			return err
+		}
+	} else {
+		printSummary(out, sum)
 	}
-	printSummary(out, sum)
 	if f := a.str("out", "", ""); f != "" {
 		b, _ := json.MarshalIndent(sum, "", "  ")
 		return os.WriteFile(f, append(b, '\n'), 0o644)
@@ -443,6 +467,8 @@ type Summary struct {
 	Seconds      float64             `json:"seconds"`
 	ArticlesPerS float64             `json:"articles_per_second"`
 	StepsMs      map[string]Quantile `json:"steps_ms"`
+	// CPU is there with --metrics.
+	CPU *CPU `json:"cpu,omitempty"`
 }
 
 // Quantile is p50/p95/p99 of one step, in milliseconds.
@@ -502,5 +528,13 @@ func printSummary(out io.Writer, s Summary) {
 	for _, k := range names {
 		q := s.StepsMs[k]
 		fmt.Fprintf(out, "  %-26s %8.2f %8.2f %8.2f %6d\n", k, q.P50, q.P95, q.P99, q.N)
+	}
+	if c := s.CPU; c != nil {
+		procs := "1 process"
+		if len(c.Targets) != 1 {
+			procs = fmt.Sprintf("%d processes", len(c.Targets))
+		}
+		fmt.Fprintf(out, "  CPU an article: %.2f ms the system (%s), %.2f ms the bench; %.2f cores busy\n",
+			c.System, procs, c.Bench, c.Cores)
 	}
 }
