@@ -60,6 +60,10 @@ type Config struct {
 	// ("https://desk.example.org"): needed only behind a proxy that
 	// rewrites the Host header.
 	TrustedOrigins []string
+	// FeedLinger is how long the live feeds go on after a review page
+	// closed or the queue was read (they run only while needed); 0 means
+	// DefaultFeedLinger.
+	FeedLinger time.Duration
 }
 
 // ConfigFromEnv reads the desk's settings for the standalone review
@@ -170,7 +174,8 @@ type Desk struct {
 	hub     *hub
 	queue   *summaries
 	// Which of the live feeds are following their stream.
-	feeds [numFeeds]atomic.Bool
+	feeds  [numFeeds]atomic.Bool
+	demand *demand
 }
 
 // New builds the desk. It dials the services lazily, so it may be built
@@ -235,6 +240,7 @@ func New(cfg Config, deps service.Deps) (*Desk, error) {
 	d.publishing = publishingv1.NewPublishingServiceClient(pc)
 	d.hub = newHub()
 	d.queue = newSummaries(clk)
+	d.demand = newDemand(cfg.FeedLinger, time.Now)
 	if d.handler, err = d.routes(); err != nil {
 		_ = d.Close()
 		return nil, err
@@ -246,18 +252,19 @@ func New(cfg Config, deps service.Deps) (*Desk, error) {
 func (d *Desk) ServeHTTP(w http.ResponseWriter, r *http.Request) { d.handler.ServeHTTP(w, r) }
 
 // Run follows the REVIEW stream (and drafting's status changes and the
-// review bucket) from now on, feeding open pages' live updates and keeping
-// the queue's cache current, until ctx ends. A stream that is missing or
-// unreachable is retried; pages work without live updates meanwhile.
-// When Run returns, every open event stream ends, so an HTTP server can
-// shut down.
+// review bucket) from now on, whenever a review page is open or the queue
+// was read lately (see demand.go), feeding open pages' live updates and
+// keeping the queue's cache current, until ctx ends. A stream that is
+// missing or unreachable is retried; pages work without live updates
+// meanwhile. When Run returns, every open event stream ends, so an HTTP
+// server can shut down.
 func (d *Desk) Run(ctx context.Context) error {
 	defer d.hub.close()
 	if d.js == nil {
 		<-ctx.Done()
 		return nil
 	}
-	d.follow(ctx)
+	d.demand.serve(ctx, d.follow)
 	return nil
 }
 

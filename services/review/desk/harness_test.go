@@ -70,13 +70,19 @@ func newHarness(t *testing.T) *harness {
 }
 
 // startDesk serves a desk on the harness's services, as the review
-// service and `newsroom dev` do, and waits until its live feeds follow
-// their streams. It returns the desk's base URL.
+// service and `newsroom dev` do, and waits until it answers. Its live
+// feeds start when a review page opens (or the queue is read). It returns
+// the desk's base URL.
 func (h *harness) startDesk(secure bool) string {
 	h.t.Helper()
-	d, err := desk.New(desk.Config{
-		ReviewAddr: h.addr, DraftingAddr: h.addr, PublishingAddr: h.addr, SecureCookie: secure,
-	}, testutil.Deps(h.nats, h.keys, nil))
+	return h.startDeskWith(desk.Config{SecureCookie: secure})
+}
+
+// startDeskWith is startDesk with cfg (its service addresses filled in).
+func (h *harness) startDeskWith(cfg desk.Config) string {
+	h.t.Helper()
+	cfg.ReviewAddr, cfg.DraftingAddr, cfg.PublishingAddr = h.addr, h.addr, h.addr
+	d, err := desk.New(cfg, testutil.Deps(h.nats, h.keys, nil))
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -94,16 +100,28 @@ func (h *harness) startDesk(secure bool) string {
 		}
 	})
 	base := "http://" + lis.Addr().String()
-	testutil.Eventually(h.t, wait, "the desk's live feeds", func() bool {
-		resp, err := http.Get(base + "/healthz")
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		var health struct{ Live bool }
-		return json.NewDecoder(resp.Body).Decode(&health) == nil && health.Live
+	testutil.Eventually(h.t, wait, "the desk to answer", func() bool {
+		return deskHealth(base).OK
 	})
 	return base
+}
+
+// health is the desk's /healthz.
+type health struct {
+	OK          bool
+	Live        bool
+	FeedsWanted bool `json:"feeds_wanted"`
+}
+
+func deskHealth(base string) health {
+	var h health
+	resp, err := http.Get(base + "/healthz")
+	if err != nil {
+		return h
+	}
+	defer resp.Body.Close()
+	_ = json.NewDecoder(resp.Body).Decode(&h)
+	return h
 }
 
 func (h *harness) token(subject string, roles ...auth.Role) string {

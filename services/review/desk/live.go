@@ -31,6 +31,10 @@ const (
 
 var feedNames = [numFeeds]string{"review_events", "status_events", "review_bucket"}
 
+// feedInactive is when the server drops a feed's consumer that no one
+// pulls from (one left behind by a process that died).
+const feedInactive = 30 * time.Second
+
 // reviewBucket is the review service's own bucket of reviews. The desk
 // only watches it for changes; it never writes to it or decodes it.
 const reviewBucket = "review-reviews"
@@ -122,13 +126,35 @@ func (d *Desk) follow(ctx context.Context) {
 	wg.Wait()
 }
 
+// setFeed records whether a feed follows its stream. While all of them
+// do, the queue may cache summaries; when that starts or ends, what it
+// cached is dropped (changes made while a feed was down went unseen).
+func (d *Desk) setFeed(ctx context.Context, feed int, on bool) {
+	d.demand.update(ctx, on, func() bool {
+		d.feeds[feed].Store(on)
+		all := d.live()
+		d.queue.setLive(all)
+		return all
+	})
+}
+
+// live reports whether every feed follows its stream.
+func (d *Desk) live() bool {
+	for i := range d.feeds {
+		if !d.feeds[i].Load() {
+			return false
+		}
+	}
+	return true
+}
+
 // retry runs f until ctx ends, waiting longer after each failure.
 func (d *Desk) retry(ctx context.Context, feed int, f func(context.Context) error) {
 	wait := 250 * time.Millisecond
 	for {
 		start := time.Now()
 		err := f(ctx)
-		d.feeds[feed].Store(false)
+		d.setFeed(ctx, feed, false)
 		if ctx.Err() != nil {
 			return
 		}
@@ -146,22 +172,32 @@ func (d *Desk) retry(ctx context.Context, feed int, f func(context.Context) erro
 }
 
 // followStream reads a stream from now on with an ordered consumer (no
-// state on the server beyond the connection's life) and dispatches each
-// event.
+// state on the server beyond its use: deleted when the feed stops, or
+// after feedInactive should that fail) and dispatches each event.
 func (d *Desk) followStream(ctx context.Context, feed int, stream string, subjects []string) {
 	d.retry(ctx, feed, func(ctx context.Context) error {
 		cons, err := d.js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{
 			FilterSubjects: subjects, DeliverPolicy: jetstream.DeliverNewPolicy,
+			InactiveThreshold: feedInactive,
 		})
 		if err != nil {
 			return err
 		}
+		defer func() {
+			// The feeds stop when no one needs them: take the consumer
+			// off the server now rather than after its threshold.
+			if info := cons.CachedInfo(); info != nil {
+				dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+				_ = d.js.DeleteConsumer(dctx, stream, info.Name)
+				cancel()
+			}
+		}()
 		it, err := cons.Messages()
 		if err != nil {
 			return err
 		}
 		defer context.AfterFunc(ctx, it.Stop)()
-		d.feeds[feed].Store(true)
+		d.setFeed(ctx, feed, true)
 		for {
 			m, err := it.Next()
 			if err != nil {
@@ -186,7 +222,7 @@ func (d *Desk) followBucket(ctx context.Context) {
 			return err
 		}
 		defer w.Stop() //nolint:errcheck // best effort on the way out
-		d.feeds[feedNotes].Store(true)
+		d.setFeed(ctx, feedNotes, true)
 		for {
 			select {
 			case <-ctx.Done():
@@ -268,7 +304,21 @@ func (d *Desk) events(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	ch, unsubscribe := d.hub.subscribe(id)
 	defer unsubscribe()
-	// After subscribing, so a change between the two is not lost.
+	// The page needs the feeds: start them if they are idle, and read the
+	// article once they follow, so a change between the two is not lost.
+	done := d.demand.open()
+	defer done()
+	if d.js != nil {
+		t := time.NewTimer(feedStartWait)
+		select {
+		case <-d.demand.following():
+		case <-t.C: // greeted as not live: the page works without updates
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+		t.Stop()
+	}
 	fp := ""
 	if rv, _, latest, err := d.fetchReview(r.Context(), s, id); err == nil {
 		fp = fingerprint(rv, latest)
@@ -283,11 +333,7 @@ func (d *Desk) events(w http.ResponseWriter, r *http.Request, s *session) {
 	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{})
-	live := true
-	for i := range d.feeds {
-		live = live && d.feeds[i].Load()
-	}
-	hello, _ := json.Marshal(map[string]any{"fingerprint": fp, "live": live})
+	hello, _ := json.Marshal(map[string]any{"fingerprint": fp, "live": d.live()})
 	fmt.Fprintf(w, "retry: 3000\n\nevent: hello\ndata: %s\n\n", hello)
 	if rc.Flush() != nil {
 		return

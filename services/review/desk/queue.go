@@ -17,8 +17,9 @@ import (
 )
 
 // summary is what the queue needs of one review. Summaries are cached per
-// article and dropped when the REVIEW stream says the review changed (and
-// after summaryTTL in any case, should an event be missed).
+// article, only while the live feeds follow their streams, and dropped
+// when the REVIEW stream says the review changed (and after summaryTTL in
+// any case, should an event be missed).
 type summary struct {
 	revision   int64
 	state      reviewv1.ReviewState
@@ -35,6 +36,11 @@ type summaries struct {
 	mu    sync.Mutex
 	m     map[string]*summary
 	clock clock.Clock
+	// live: the feeds follow their streams, so a cached summary is dropped
+	// when its review changes. epoch counts the feeds' starts and stops: a
+	// summary read before one is not stored after it.
+	live  bool
+	epoch uint64
 }
 
 func newSummaries(clk clock.Clock) *summaries {
@@ -44,6 +50,9 @@ func newSummaries(clk clock.Clock) *summaries {
 func (c *summaries) get(id string, rev int64) *summary {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !c.live {
+		return nil
+	}
 	s := c.m[id]
 	if s == nil || s.revision != rev || c.clock.Now().Sub(s.fetched) > summaryTTL {
 		return nil
@@ -51,10 +60,32 @@ func (c *summaries) get(id string, rev int64) *summary {
 	return s
 }
 
-func (c *summaries) put(id string, s *summary) {
+// begin returns the epoch to put summaries read from now on with.
+func (c *summaries) begin() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.m[id] = s
+	return c.epoch
+}
+
+// put caches s, read in epoch, unless the feeds started or stopped since.
+func (c *summaries) put(id string, s *summary, epoch uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.live && epoch == c.epoch {
+		c.m[id] = s
+	}
+}
+
+// setLive records whether the feeds follow their streams; a change drops
+// every summary cached.
+func (c *summaries) setLive(on bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if on != c.live {
+		c.live = on
+		c.epoch++
+		clear(c.m)
+	}
 }
 
 func (c *summaries) forget(id string) {
@@ -211,6 +242,8 @@ func options(set map[string]bool, selected string, label func(string) string) []
 // GetReview, a few calls at a time.
 func (d *Desk) summaries(ctx context.Context, s *session, arts []*articlev1.Article) ([]*summary, error) {
 	out := make([]*summary, len(arts))
+	d.demand.use() // the cache below is good only while the feeds run
+	epoch := d.queue.begin()
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex
@@ -237,7 +270,7 @@ func (d *Desk) summaries(ctx context.Context, s *session, arts []*articlev1.Arti
 			}
 			sum := summarize(resp.GetReview(), d.clock.Now())
 			if sum.revision == a.GetRevision() {
-				d.queue.put(a.GetId(), sum)
+				d.queue.put(a.GetId(), sum, epoch)
 			}
 			out[i] = sum
 		})

@@ -131,17 +131,17 @@ func (d *Desk) staticFile(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.body))
 }
 
-// health reports whether the desk serves, and which live feeds follow
-// their stream (pages work without them, with no live updates).
+// health reports whether the desk serves, which live feeds follow their
+// stream (pages work without them, with no live updates), and whether
+// anyone needs them now (they run only then: feeds_wanted; an idle desk
+// is live false, wanted false).
 func (d *Desk) health(w http.ResponseWriter, _ *http.Request) {
 	out := map[string]any{"ok": true}
-	live := true
 	for i, name := range feedNames {
-		on := d.feeds[i].Load()
-		out[name] = on
-		live = live && on
+		out[name] = d.feeds[i].Load()
 	}
-	out["live"] = live
+	out["live"] = d.live()
+	out["feeds_wanted"], _ = d.demand.wanted()
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	_ = json.NewEncoder(w).Encode(out)
