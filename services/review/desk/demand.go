@@ -82,6 +82,10 @@ func (m *demand) poke() {
 func (m *demand) wanted() (bool, time.Duration) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	return m.wantedLocked()
+}
+
+func (m *demand) wantedLocked() (bool, time.Duration) {
 	if m.streams > 0 {
 		return true, 0
 	}
@@ -138,10 +142,22 @@ func (m *demand) serve(ctx context.Context, run func(context.Context)) {
 		done := make(chan struct{})
 		go func() { defer close(done); run(fctx) }()
 		for {
-			ok, left := m.wanted()
-			if !ok {
+			// Decided under the lock, so a page that opens meanwhile
+			// either keeps this run or waits for the next (see update):
+			// none is greeted by feeds about to stop.
+			m.mu.Lock()
+			ok, left := m.wantedLocked()
+			if !ok || ctx.Err() != nil {
+				select {
+				case <-m.up:
+					m.up = make(chan struct{})
+				default:
+				}
+				stop()
+				m.mu.Unlock()
 				break
 			}
+			m.mu.Unlock()
 			wait := left
 			if wait == 0 {
 				wait = m.linger // held by an open stream: look again when it may have closed
@@ -153,20 +169,7 @@ func (m *demand) serve(ctx context.Context, run func(context.Context)) {
 			case <-t.C:
 			}
 			t.Stop()
-			if ctx.Err() != nil {
-				break
-			}
 		}
-		// No longer following, from the moment the run is stopped (see
-		// update): a page that opens now waits for the next run.
-		m.mu.Lock()
-		select {
-		case <-m.up:
-			m.up = make(chan struct{})
-		default:
-		}
-		stop()
-		m.mu.Unlock()
 		<-done
 		if ctx.Err() != nil {
 			return
