@@ -113,14 +113,19 @@ func (m *demand) update(ctx context.Context, on bool, change func() (all bool)) 
 	if on && ctx.Err() != nil {
 		return
 	}
-	all := change()
+	m.setUpLocked(change())
+}
+
+// setUpLocked marks the feeds as following or not: following() is closed
+// while they are, and a fresh channel otherwise. Called with mu held.
+func (m *demand) setUpLocked(on bool) {
 	select {
 	case <-m.up:
-		if !all {
+		if !on {
 			m.up = make(chan struct{})
 		}
 	default:
-		if all {
+		if on {
 			close(m.up)
 		}
 	}
@@ -148,11 +153,7 @@ func (m *demand) serve(ctx context.Context, run func(context.Context)) {
 			m.mu.Lock()
 			ok, left := m.wantedLocked()
 			if !ok || ctx.Err() != nil {
-				select {
-				case <-m.up:
-					m.up = make(chan struct{})
-				default:
-				}
+				m.setUpLocked(false)
 				stop()
 				m.mu.Unlock()
 				break
